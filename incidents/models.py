@@ -1,0 +1,1 @@
+"""Incidents: the incident, its state machine and principles (DESIGN §2)."""

@@ -1,0 +1,1 @@
+"""Reports: KPI definitions, roll-ups, dashboards and exports (DESIGN §4)."""

@@ -1,0 +1,1 @@
+"""servicedesk app."""

@@ -1,0 +1,1 @@
+"""Service desk intake: console, portal, email and monitoring intake (DESIGN §5)."""

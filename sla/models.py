@@ -1,0 +1,1 @@
+"""SLA and OLA: calendars, policies, clocks and the tick (DESIGN §3)."""

@@ -1,0 +1,44 @@
+"""Shared fixtures: users of each role, signed-in clients, a browser."""
+
+import importlib
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# next to it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def role_groups(db):
+    """The role groups of the data migration; a flushed (transactional) database gets them back."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from itsm.roles import Role
+
+    if Group.objects.filter(name__in=Role.values).count() < len(Role.values):
+        create_roles = importlib.import_module("itsm.migrations.0002_create_roles").create_roles
+        create_roles(apps, None)
+
+
+@pytest.fixture
+def make_user(role_groups):
+    """Create a user with a role (and a section membership when the role is held in one)."""
+    from tests.itsm.factories import make_user as _make_user
+
+    return _make_user
+
+
+@pytest.fixture
+def client_for(client, make_user):
+    """A test client signed in as a new user of the given role."""
+
+    def _client_for(role: str, section: str | None = None, **kwargs):
+        user = make_user(role, section=section, **kwargs)
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return _client_for
