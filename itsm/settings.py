@@ -222,3 +222,52 @@ LOGGING = {
 
 # --- Product settings ---------------------------------------------------------------------
 HEALTHZ_BROKER_TIMEOUT = env.float("HEALTHZ_BROKER_TIMEOUT", default=2.0)
+
+# --- Incident rules (DESIGN §2.2) ------------------------------------------------------------
+INCIDENT_BOUNCE_LIMIT = env.int("INCIDENT_BOUNCE_LIMIT", default=2)
+INCIDENT_REOPEN_WINDOW_DAYS = env.int("INCIDENT_REOPEN_WINDOW_DAYS", default=10)
+INCIDENT_AUTO_CLOSE_DAYS = env.int("INCIDENT_AUTO_CLOSE_DAYS", default=3)
+INCIDENT_RESUME_REMINDER_MINUTES = env.int("INCIDENT_RESUME_REMINDER_MINUTES", default=30)
+INCIDENT_MAJOR_UPDATE_MINUTES = env.int("INCIDENT_MAJOR_UPDATE_MINUTES", default=30)
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_CONTENT_TYPES = env.list(
+    "ATTACHMENT_CONTENT_TYPES",
+    default=[
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "application/zip",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/msword",
+        "application/vnd.ms-excel",
+    ],
+)
+
+# --- Notifications (docs/notifications.md) ---------------------------------------------------
+# Email for every kind by default, except the kinds listed in NOTIFICATION_EMAIL_DEFAULT_EXCEPT
+# (which get the opposite); a user's saved preferences override both.
+NOTIFICATION_EMAIL_DEFAULT = env.bool("NOTIFICATION_EMAIL_DEFAULT", default=True)
+NOTIFICATION_EMAIL_DEFAULT_EXCEPT = env.list("NOTIFICATION_EMAIL_DEFAULT_EXCEPT", default=[])
+# Failed emails are retried after base * 2**(attempts - 1) seconds, at most max; after
+# NOTIFICATION_MAX_ATTEMPTS failed attempts the email is given up as failed.
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+# How long a queued delivery task may take before the sweep assumes the broker lost it.
+NOTIFICATION_GRACE_SECONDS = env.int("NOTIFICATION_GRACE_SECONDS", default=60)
+NOTIFICATION_SWEEP_BATCH = env.int("NOTIFICATION_SWEEP_BATCH", default=500)
+NOTIFICATION_SWEEP_INTERVAL_SECONDS = env.float("NOTIFICATION_SWEEP_INTERVAL_SECONDS", default=60)
+# The SMTP timeout of a delivery (a delivery holds its row lock while it sends).
+NOTIFICATION_EMAIL_TIMEOUT = env.float("NOTIFICATION_EMAIL_TIMEOUT", default=30)
+# Emails carry absolute links: the address users reach the site at.
+NOTIFICATION_BASE_URL = env.str("NOTIFICATION_BASE_URL", default="http://localhost:8000")
+CELERY_BEAT_SCHEDULE["itsm.sweep_notifications"] = {
+    "task": "itsm.sweep_notifications",
+    "schedule": NOTIFICATION_SWEEP_INTERVAL_SECONDS,
+    # A tick that could not run in time is replaced by the next one, not stacked up.
+    "options": {"expires": max(NOTIFICATION_SWEEP_INTERVAL_SECONDS - 10, 1)},
+}

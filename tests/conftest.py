@@ -42,3 +42,11 @@ def client_for(client, make_user):
         return client
 
     return _client_for
+
+
+@pytest.fixture
+def world(role_groups):
+    """A small organisation with one person of each role (tests/incidents/factories.py)."""
+    from tests.incidents.factories import World
+
+    return World()

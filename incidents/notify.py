@@ -1,0 +1,245 @@
+"""Who is told what about an incident: recipients and messages, queued in the outbox.
+
+Called by the incident services inside their transaction; the outbox rows commit (or roll
+back) with the change they announce.
+"""
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from itsm.models import Membership
+from itsm.roles import Role
+
+User = get_user_model()
+
+WORKING_SECTION_ROLES = (Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.AGENT)
+
+
+def users_with_role(*roles: str) -> list:
+    return list(User.objects.filter(groups__name__in=roles, is_active=True).distinct())
+
+
+def section_leads(department) -> list:
+    if department is None:
+        return []
+    leads = list(
+        User.objects.filter(
+            memberships__department=department,
+            memberships__role=Role.SECTION_LEAD,
+            is_active=True,
+        )
+    )
+    if department.lead_id and all(u.pk != department.lead_id for u in leads):
+        leads.append(department.lead)
+    return leads
+
+
+def section_members_on_duty(department) -> list:
+    if department is None:
+        return []
+    return list(
+        User.objects.filter(
+            memberships__department=department,
+            memberships__on_duty=True,
+            memberships__role__in=WORKING_SECTION_ROLES,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def on_duty_member_ids(department) -> list[int]:
+    return list(
+        Membership.objects.filter(
+            department=department,
+            on_duty=True,
+            role__in=(Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.AGENT),
+            user__is_active=True,
+        )
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def send(*, incident, event: str, recipients, headline: str, detail: str = "") -> list:
+    """Queue one notification per distinct recipient; returns the recipients told."""
+    from itsm.services import notification_queue
+
+    people = list({u.pk: u for u in recipients if u is not None}.values())
+    if not people:
+        return []
+    subject = f"[{incident.number}] {headline}"
+    body = "\n".join(
+        part
+        for part in (
+            headline,
+            f"{incident.number} · {incident.priority} · {incident.title}",
+            detail,
+        )
+        if part
+    )
+    notification_queue(
+        recipients=people,
+        event=event,
+        subject=subject,
+        body=body,
+        url=reverse("incidents:detail", args=[incident.number]),
+        incident_number=incident.number,
+    )
+    return people
+
+
+def assigned(incident, *, reason=""):
+    recipients = (
+        [incident.assignee]
+        if incident.assignee_id
+        else section_members_on_duty(incident.department)
+    )
+    return send(
+        incident=incident,
+        event="incident.assigned",
+        recipients=recipients,
+        headline=_("Incident assigned to %(section)s") % {"section": incident.department},
+        detail=reason,
+    )
+
+
+def accepted(incident):
+    return send(
+        incident=incident,
+        event="incident.accepted",
+        recipients=[incident.owner],
+        headline=_("Incident accepted by %(user)s")
+        % {"user": incident.assignee.get_full_name() or incident.assignee.username},
+    )
+
+
+def returned(incident, *, reason):
+    return send(
+        incident=incident,
+        event="incident.returned",
+        recipients=[*section_leads(incident.department), incident.owner],
+        headline=_("Incident returned to %(section)s") % {"section": incident.department},
+        detail=reason,
+    )
+
+
+def dispute(incident, *, reason):
+    return send(
+        incident=incident,
+        event="incident.dispute",
+        recipients=users_with_role(Role.INCIDENT_MANAGER),
+        headline=_("Ownership dispute: the incident bounced %(count)s times")
+        % {"count": incident.bounce_count},
+        detail=reason,
+    )
+
+
+def suspended(incident, *, reason_text):
+    return send(
+        incident=incident,
+        event="incident.suspended",
+        recipients=[incident.owner, incident.requester],
+        headline=_("Incident suspended until %(when)s")
+        % {"when": incident.resume_at.strftime("%Y-%m-%d %H:%M")},
+        detail=reason_text,
+    )
+
+
+def resumed(incident):
+    return send(
+        incident=incident,
+        event="incident.resumed",
+        recipients=[incident.assignee, incident.owner],
+        headline=_("Incident resumed"),
+    )
+
+
+def resume_reminder(incident):
+    return send(
+        incident=incident,
+        event="incident.resume_reminder",
+        recipients=[incident.owner, incident.assignee],
+        headline=_("The incident resumes at %(when)s")
+        % {"when": incident.resume_at.strftime("%Y-%m-%d %H:%M")},
+    )
+
+
+def escalated(incident, *, level, reason):
+    if level >= 3:
+        recipients = users_with_role(Role.DIRECTOR)
+    elif level == 2:
+        recipients = users_with_role(Role.INCIDENT_MANAGER)
+    else:
+        recipients = section_leads(incident.department)
+    return send(
+        incident=incident,
+        event="incident.escalated",
+        recipients=[*recipients, incident.assignee],
+        headline=_("Incident escalated to level %(level)s") % {"level": level},
+        detail=reason,
+    )
+
+
+def major(incident):
+    return send(
+        incident=incident,
+        event="incident.major",
+        recipients=users_with_role(Role.INCIDENT_MANAGER, Role.DIRECTOR),
+        headline=_("Major incident (P1) declared"),
+        detail=incident.description[:500],
+    )
+
+
+def resolved(incident):
+    return send(
+        incident=incident,
+        event="incident.resolved",
+        recipients=[incident.owner, incident.requester],
+        headline=_("Incident resolved: please confirm"),
+        detail=incident.resolution[:500],
+    )
+
+
+def reopened(incident, *, reason):
+    return send(
+        incident=incident,
+        event="incident.reopened",
+        recipients=[incident.assignee, *section_leads(incident.department), incident.owner],
+        headline=_("Incident reopened"),
+        detail=reason,
+    )
+
+
+def closed(incident):
+    return send(
+        incident=incident,
+        event="incident.closed",
+        recipients=[incident.owner, incident.assignee, incident.requester],
+        headline=_("Incident closed"),
+    )
+
+
+def not_accepted(incident):
+    return send(
+        incident=incident,
+        event="incident.assigned",
+        recipients=section_leads(incident.department),
+        headline=_("Nobody accepted the incident in time"),
+    )
+
+
+def commented(incident, *, author, public):
+    if author.pk == incident.requester_id:
+        recipients = [incident.assignee, incident.owner]
+    elif public:
+        recipients = [incident.requester, incident.assignee, incident.owner]
+    else:
+        recipients = [incident.assignee, incident.owner]
+    return send(
+        incident=incident,
+        event="incident.commented",
+        recipients=[u for u in recipients if u is not None and u.pk != author.pk],
+        headline=_("New comment from %(user)s")
+        % {"user": author.get_full_name() or author.username},
+    )

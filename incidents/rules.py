@@ -1,0 +1,176 @@
+"""Who may take which action on an incident: the permission functions of the transitions.
+
+Each function takes ``(incident, user)`` and only reads. The user's sections and the role
+held in each are read once per user object and cached on it.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+
+from itsm.models import DepartmentKind, Membership
+from itsm.roles import Role, has_role
+
+DESK_ROLES = (Role.AGENT, Role.DESK_MANAGER)
+WORKER_ROLES = (Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.AGENT, Role.DESK_MANAGER)
+
+
+def section_roles(user) -> dict[int, str]:
+    """{department id: role held there} for the user, cached on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cached = getattr(user, "_itsm_section_roles", None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("department_id", "role"))
+        user._itsm_section_roles = cached
+    return cached
+
+
+def is_desk(user) -> bool:
+    return has_role(user, *DESK_ROLES)
+
+
+def is_incident_manager(user) -> bool:
+    return has_role(user, Role.INCIDENT_MANAGER)
+
+
+def is_system(user) -> bool:
+    return has_role(user, Role.SYSTEM)
+
+
+def works_in(user, department_id) -> bool:
+    """Whether the user holds a working role in the section."""
+    return section_roles(user).get(department_id) in WORKER_ROLES
+
+
+def is_lead_of(user, department_id) -> bool:
+    return section_roles(user).get(department_id) == Role.SECTION_LEAD
+
+
+def held_by_desk(incident) -> bool:
+    return incident.department is not None and incident.department.kind == (
+        DepartmentKind.SERVICE_DESK
+    )
+
+
+def is_requester(incident, user) -> bool:
+    return incident.requester_id is not None and incident.requester_id == user.pk
+
+
+def is_owner(incident, user) -> bool:
+    return incident.owner_id == user.pk
+
+
+def is_assignee(incident, user) -> bool:
+    return incident.assignee_id is not None and incident.assignee_id == user.pk
+
+
+# --- transition permissions -----------------------------------------------------------
+
+
+def can_assign(incident, user) -> bool:
+    if is_incident_manager(user):
+        return True
+    if incident.in_dispute:
+        return False
+    if is_lead_of(user, incident.department_id):
+        return True
+    if is_desk(user) and (incident.status in ("new", "assigned") or held_by_desk(incident)):
+        return True
+    return works_in(user, incident.department_id) and (
+        incident.assignee_id is None or is_assignee(incident, user)
+    )
+
+
+def can_accept(incident, user) -> bool:
+    if incident.in_dispute or not works_in(user, incident.department_id):
+        return False
+    return incident.assignee_id is None or is_assignee(incident, user)
+
+
+def can_return(incident, user) -> bool:
+    return not incident.in_dispute and works_in(user, incident.department_id)
+
+
+def can_work(incident, user) -> bool:
+    """Suspend and similar actions: the assignee, the section lead, the incident manager."""
+    return (
+        is_assignee(incident, user)
+        or is_lead_of(user, incident.department_id)
+        or is_incident_manager(user)
+        or (held_by_desk(incident) and is_desk(user))
+    )
+
+
+def can_resume(incident, user) -> bool:
+    return can_work(incident, user) or is_owner(incident, user) or is_desk(user)
+
+
+def can_escalate(incident, user) -> bool:
+    return (
+        is_desk(user)
+        or is_owner(incident, user)
+        or is_incident_manager(user)
+        or is_lead_of(user, incident.department_id)
+        or is_assignee(incident, user)
+    )
+
+
+def can_resolve(incident, user) -> bool:
+    if incident.status == "new":
+        # Resolved at first contact by the desk, or cleared by the system that raised it.
+        return (
+            is_desk(user)
+            or is_incident_manager(user)
+            or (is_system(user) and incident.source == "monitoring")
+        )
+    return can_work(incident, user)
+
+
+def can_reopen(incident, user) -> bool:
+    return (
+        is_requester(incident, user)
+        or is_owner(incident, user)
+        or is_desk(user)
+        or is_incident_manager(user)
+    )
+
+
+def can_close(incident, user) -> bool:
+    return (
+        is_requester(incident, user)
+        or is_owner(incident, user)
+        or is_desk(user)
+        or is_incident_manager(user)
+    )
+
+
+def can_cancel(incident, user) -> bool:
+    if is_requester(incident, user) and incident.status == "new":
+        return True
+    return is_owner(incident, user) or is_desk(user) or is_incident_manager(user)
+
+
+# --- conditions (read only) ---------------------------------------------------------------
+
+
+def not_in_dispute(incident) -> bool:
+    return not incident.in_dispute
+
+
+def has_section(incident) -> bool:
+    return incident.department_id is not None
+
+
+def not_held_by_desk(incident) -> bool:
+    return not held_by_desk(incident)
+
+
+def within_reopen_window(incident) -> bool:
+    if incident.resolved_at is None:
+        return False
+    window = settings.INCIDENT_REOPEN_WINDOW_DAYS
+    return timezone.now() - incident.resolved_at <= timezone.timedelta(days=window)
+
+
+def below_top_level(incident) -> bool:
+    return incident.escalation_level < 3

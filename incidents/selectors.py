@@ -1,0 +1,170 @@
+"""Reads on incidents: who may see what, the queues, and the detail page's data."""
+
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from incidents.choices import HELD_STATUSES, OPEN_STATUSES, Status
+from incidents.models import AssignmentSegment, Comment, Incident, IncidentEvent
+from itsm.roles import Role, user_roles
+
+SEES_ALL = frozenset(
+    {
+        Role.AGENT,
+        Role.DESK_MANAGER,
+        Role.INCIDENT_MANAGER,
+        Role.DIRECTOR,
+        Role.ADMINISTRATOR,
+    }
+)
+SECTION_WORKERS = frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.SYSTEM})
+
+LIST_RELATED = ("department", "assignee", "owner", "category", "requester")
+
+
+def incidents_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
+    """The incidents the user may see — the one rule every page and endpoint uses.
+
+    The desk, the incident manager, directors and administrators see everything; a
+    technician or lead what their sections hold or held; a vendor engineer only what is
+    assigned to the vendor's section now; a requester the incidents they requested; an
+    external system what it raised (it owns or requested) and what its sections hold.
+    """
+    qs = Incident.objects.all() if qs is None else qs
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    roles = user_roles(user)
+    if roles & SEES_ALL or user.is_superuser:
+        return qs
+    condition = Q(requester=user)
+    section_ids = list(user.memberships.values_list("department_id", "role"))
+    held_roles = {Role.TECHNICIAN, Role.SECTION_LEAD, Role.AGENT, Role.DESK_MANAGER}
+    worker_sections = [d for d, r in section_ids if r in held_roles]
+    vendor_sections = [d for d, r in section_ids if r == Role.VENDOR]
+    if worker_sections:
+        condition |= Q(department_id__in=worker_sections) | Q(
+            pk__in=AssignmentSegment.objects.filter(department_id__in=worker_sections).values(
+                "incident_id"
+            )
+        )
+    if vendor_sections:
+        condition |= Q(department_id__in=vendor_sections, status__in=OPEN_STATUSES) | Q(
+            department_id__in=vendor_sections, status=Status.RESOLVED
+        )
+    if Role.SYSTEM in roles:
+        condition |= Q(owner=user)
+    return qs.filter(condition)
+
+
+def incident_for(user, number: str) -> Incident:
+    """One incident by number, if the user may see it (else Incident.DoesNotExist)."""
+    return (
+        incidents_visible_to(user)
+        .select_related(
+            "department",
+            "routed_department",
+            "assignee",
+            "owner",
+            "category",
+            "requester",
+            "suspend_reason",
+            "resolution_code",
+            "closing_category",
+            "resolved_by",
+        )
+        .get(number=number)
+    )
+
+
+def comments_for(user, incident: Incident) -> QuerySet[Comment]:
+    """Comments the user may read: requesters never see internal ones."""
+    qs = incident.comments.select_related("author")
+    if _is_outsider(user, incident):
+        qs = qs.filter(is_public=True)
+    return qs
+
+
+def attachments_for(user, incident: Incident):
+    qs = incident.attachments.select_related("uploaded_by")
+    if _is_outsider(user, incident):
+        qs = qs.filter(is_public=True)
+    return qs
+
+
+def events_for(user, incident: Incident) -> QuerySet[IncidentEvent]:
+    qs = incident.events.select_related("actor")
+    if _is_outsider(user, incident):
+        qs = qs.exclude(kind__in=["commented"]).exclude(data__public=False)
+    return qs
+
+
+def _is_outsider(user, incident: Incident) -> bool:
+    """A requester looking at their own incident (not staff on it)."""
+    roles = user_roles(user)
+    return Role.REQUESTER in roles and not roles & (SEES_ALL | SECTION_WORKERS | {Role.VENDOR})
+
+
+def _queue(qs: QuerySet) -> QuerySet:
+    return qs.select_related(*LIST_RELATED).order_by(
+        F("next_deadline_at").asc(nulls_last=True), "id"
+    )
+
+
+def section_queue(user, department_ids=None, *, unassigned_only=False) -> QuerySet:
+    """Open incidents the user's sections hold, nearest deadline first."""
+    ids = department_ids
+    if ids is None:
+        ids = list(user.memberships.values_list("department_id", flat=True))
+    qs = Incident.objects.filter(department_id__in=ids, status__in=HELD_STATUSES)
+    if unassigned_only:
+        qs = qs.filter(assignee__isnull=True)
+    return _queue(incidents_visible_to(user, qs))
+
+
+def my_queue(user) -> QuerySet:
+    """The user's own open work, nearest deadline first."""
+    return _queue(
+        incidents_visible_to(user, Incident.objects.filter(assignee=user, status__in=OPEN_STATUSES))
+    )
+
+
+def desk_queue(user, *, status=None) -> QuerySet:
+    """The desk console: new incidents to dispatch, and everything returned to the desk."""
+    qs = Incident.objects.filter(department__kind="service_desk", status__in=OPEN_STATUSES)
+    if status:
+        qs = qs.filter(status=status)
+    return _queue(incidents_visible_to(user, qs))
+
+
+def awaiting_confirmation(user) -> QuerySet:
+    """Resolved incidents waiting for the requester's confirmation or the desk's call-back."""
+    return (
+        incidents_visible_to(user, Incident.objects.filter(status=Status.RESOLVED))
+        .select_related(*LIST_RELATED)
+        .order_by("resolved_at", "id")
+    )
+
+
+def dispute_queue(user) -> QuerySet:
+    """Incidents bounced past the limit, for the incident manager."""
+    return (
+        incidents_visible_to(
+            user, Incident.objects.filter(in_dispute=True, status__in=OPEN_STATUSES)
+        )
+        .select_related(*LIST_RELATED)
+        .order_by("-updated_at", "id")
+    )
+
+
+def requester_incidents(user) -> QuerySet:
+    return (
+        Incident.objects.filter(requester=user)
+        .select_related("department", "category")
+        .order_by("-created_at", "-id")
+    )
+
+
+def segments_for(incident: Incident) -> QuerySet[AssignmentSegment]:
+    return incident.segments.select_related("department", "assignee", "delay_reason")
+
+
+def detail_prefetch():
+    return [Prefetch("segments", queryset=AssignmentSegment.objects.select_related("department"))]
