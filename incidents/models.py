@@ -601,8 +601,8 @@ class Incident(models.Model):
         target=Status.CLOSED,
         permission=rules.can_close,
     )
-    def close(self, *, method, closing_category, satisfaction, satisfaction_comment, at):
-        self.close_method = method
+    def close(self, *, close_method, closing_category, satisfaction, satisfaction_comment, at):
+        self.close_method = close_method
         self.closing_category = closing_category or self.category
         self.satisfaction = satisfaction
         self.satisfaction_comment = satisfaction_comment

@@ -80,6 +80,23 @@ EDITABLE_FIELDS = (
     "contact_organisation",
 )
 
+# Field validation skips the status (protected), the number (generated) and relations,
+# which the services check themselves: Django would re-read each related row.
+CLEAN_EXCLUDE = [
+    "status",
+    "number",
+    "owner",
+    "requester",
+    "category",
+    "closing_category",
+    "department",
+    "routed_department",
+    "assignee",
+    "suspend_reason",
+    "resolution_code",
+    "resolved_by",
+]
+
 # Plain text with a few harmless tags; everything else (scripts, handlers, styles) goes.
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "p", "br", "ul", "ol", "li", "code", "pre"}
 
@@ -362,7 +379,11 @@ def incident_create(
             updated_at=at,
             assigned_at=at,
         )
-        incident.full_clean(exclude=["status", "number", "owner", "requester"])
+        incident.full_clean(
+            exclude=CLEAN_EXCLUDE,
+            validate_unique=False,
+            validate_constraints=False,
+        )
         incident.save()
         _start_segment(incident, at)
         deadline = sla.clocks_started(incident=incident, at=at)
@@ -430,7 +451,11 @@ def incident_update(
         if not diff:
             return incident
         try:
-            incident.full_clean(exclude=["status", "number", "owner", "requester"])
+            incident.full_clean(
+                exclude=CLEAN_EXCLUDE,
+                validate_unique=False,
+                validate_constraints=False,
+            )
         except ValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         fields = set(diff)
@@ -964,7 +989,7 @@ def incident_close(
         _require(errors)
         from_status = incident.status
         incident.close(
-            method=method,
+            close_method=method,
             closing_category=closing_category,
             satisfaction=satisfaction,
             satisfaction_comment=sanitize(satisfaction_comment),
@@ -1320,3 +1345,48 @@ def incidents_unaccepted_to_lead(*, now: datetime | None = None, batch: int = 20
         if done >= batch:
             break
     return done
+
+
+def incident_follow_up(*, incident, by, title: str = "", description: str = "") -> Incident:
+    """After closure a problem that comes back is a new incident linked to the old one."""
+    with transaction.atomic():
+        old = _lock(incident)
+        if old.status != Status.CLOSED:
+            raise TransitionNotAllowed(
+                "follow_up", old.status, [], _("Only a closed incident gets a follow-up.")
+            )
+        if not (_may_edit(old, by) or rules.is_requester(old, by)):
+            raise ActionForbidden(_("You may not open a follow-up of this incident."))
+        new = incident_create(
+            by=by,
+            title=title or old.title,
+            description=description or old.description,
+            nature=old.nature,
+            source=Source.WEB if rules.is_requester(old, by) else old.source,
+            category=old.closing_category or old.category,
+            impact=old.impact,
+            urgency=old.urgency,
+            requester=old.requester,
+            contact=Contact(
+                name=old.contact_name,
+                phone=old.contact_phone,
+                email=old.contact_email,
+                organisation=old.contact_organisation,
+            ),
+            configuration_item=old.configuration_item,
+            location=old.location,
+            owner=old.owner if old.owner.is_active else None,
+        )
+        at = timezone.now()
+        IncidentLink.objects.create(
+            from_incident=new, to_incident=old, kind=LinkKind.FOLLOWS, created_by=by, created_at=at
+        )
+        events.record(
+            incident=new,
+            kind=EventKind.LINKED,
+            actor=by,
+            at=at,
+            from_status=new.status,
+            data={"kind": LinkKind.FOLLOWS, "to": old.number},
+        )
+    return new
