@@ -123,7 +123,7 @@ def generate_incidents(total: int, *, open_share: float = 0.1) -> int:
             false, 1, NULL
         FROM (
             SELECT g, ((g * 7919) % 1000) / 1000.0 AS r
-            FROM generate_series({{lo}}, {{hi}}) AS g
+            FROM generate_series({{lo}}::bigint, {{hi}}::bigint) AS g
         ) AS s
         """
         chunk = 200_000

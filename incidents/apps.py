@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = _("Incidents")
+
+    def ready(self):
+        # The SLA tick acts on incidents through these (``sla`` never imports ``incidents``).
+        from incidents import sla_handlers
+        from sla import handlers
+
+        handlers.register_threshold_handler(sla_handlers.on_threshold)
+        handlers.register_calendar_gap_handler(sla_handlers.on_calendar_gap)
+        handlers.register_deadline_handler(sla_handlers.on_deadline_moved)

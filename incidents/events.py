@@ -1,5 +1,6 @@
 """One small function per kind of history event; each writes one append-only row."""
 
+from incidents import webhooks
 from incidents.choices import EventKind
 from incidents.models import Incident, IncidentEvent
 
@@ -20,7 +21,7 @@ def record(
     data: dict | None = None,
     notified=(),
 ) -> IncidentEvent:
-    return IncidentEvent.objects.create(
+    event = IncidentEvent.objects.create(
         incident=incident,
         kind=kind,
         actor=actor,
@@ -31,6 +32,9 @@ def record(
         data=data or {},
         notified=_usernames(notified),
     )
+    # Outbound webhooks: delivery rows in this same transaction (docs/api.md).
+    webhooks.incident_event_recorded(event)
+    return event
 
 
 def transition(*, incident, kind, actor, at, from_status, reason="", data=None, notified=()):

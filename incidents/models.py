@@ -312,6 +312,15 @@ class Incident(models.Model):
     owner = models.ForeignKey(
         User, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_incidents"
     )
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("logged by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The person or system account that logged the incident."),
+    )
     department = models.ForeignKey(
         Department,
         verbose_name=_("assignment group"),
@@ -451,6 +460,11 @@ class Incident(models.Model):
             # Requesters' portal and owners' follow-up lists.
             models.Index(fields=["requester", "-created_at"], name="inc_requester_created"),
             models.Index(fields=["owner", "status"], name="inc_owner_status"),
+            models.Index(
+                fields=["created_by", "-created_at"],
+                condition=Q(created_by__isnull=False),
+                name="inc_created_by",
+            ),
             models.Index(fields=["status", "-created_at"], name="inc_status_created"),
             models.Index(fields=["-created_at", "-id"], name="inc_created"),
             models.Index(
@@ -592,6 +606,8 @@ class Incident(models.Model):
         self.reopen_count += 1
         self.resolved_at = None
         self.resolution_code = None
+        self.resolution = ""
+        self.knowledge_ref = ""
         self.resolved_by = None
         self.first_contact_resolution = False
 
@@ -625,6 +641,16 @@ class AppendOnlyError(Exception):
     """Raised when code tries to change or delete an append-only history row."""
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk updates and deletes are refused too: history is never rewritten."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("incident events are append-only")
+
+    def delete(self):
+        raise AppendOnlyError("incident events are append-only")
+
+
 class IncidentEvent(models.Model):
     """One entry of an incident's append-only history: who did what, when, and why."""
 
@@ -647,6 +673,8 @@ class IncidentEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
     notified = models.JSONField(_("notified"), default=list, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("incident event")

@@ -50,7 +50,7 @@ def incidents_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
             department_id__in=vendor_sections, status=Status.RESOLVED
         )
     if Role.SYSTEM in roles:
-        condition |= Q(owner=user)
+        condition |= Q(owner=user) | Q(created_by=user)
     return qs.filter(condition)
 
 
@@ -89,17 +89,31 @@ def attachments_for(user, incident: Incident):
     return qs
 
 
+# History a requester does not see: the sections' internal traffic and notes.
+INTERNAL_EVENT_KINDS = (
+    "returned",
+    "handed_over",
+    "dispute",
+    "returned_to_lead",
+    "work_logged",
+    "commented",
+    "resume_reminder",
+    "linked",
+)
+
+
 def events_for(user, incident: Incident) -> QuerySet[IncidentEvent]:
     qs = incident.events.select_related("actor")
     if _is_outsider(user, incident):
-        qs = qs.exclude(kind__in=["commented"]).exclude(data__public=False)
+        qs = qs.exclude(kind__in=INTERNAL_EVENT_KINDS)
     return qs
 
 
 def _is_outsider(user, incident: Incident) -> bool:
     """A requester looking at their own incident (not staff on it)."""
+    # Fail closed: anyone without a staff role reads only what is public.
     roles = user_roles(user)
-    return Role.REQUESTER in roles and not roles & (SEES_ALL | SECTION_WORKERS | {Role.VENDOR})
+    return not roles & (SEES_ALL | SECTION_WORKERS | {Role.VENDOR}) and not user.is_superuser
 
 
 def _queue(qs: QuerySet) -> QuerySet:
@@ -109,21 +123,27 @@ def _queue(qs: QuerySet) -> QuerySet:
 
 
 def section_queue(user, department_ids=None, *, unassigned_only=False) -> QuerySet:
-    """Open incidents the user's sections hold, nearest deadline first."""
-    ids = department_ids
-    if ids is None:
-        ids = list(user.memberships.values_list("department_id", flat=True))
-    qs = Incident.objects.filter(department_id__in=ids, status__in=HELD_STATUSES)
+    """Open incidents the user's sections hold, nearest deadline first.
+
+    Only the user's own sections are ever read, and a section's members may see what it
+    holds, so this is a subset of ``incidents_visible_to`` without its extra conditions
+    (which would cost the queue its index at a million rows).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Incident.objects.none()
+    own = set(user.memberships.values_list("department_id", flat=True))
+    ids = own if department_ids is None else own & set(department_ids)
+    qs = Incident.objects.filter(department_id__in=sorted(ids), status__in=HELD_STATUSES)
     if unassigned_only:
         qs = qs.filter(assignee__isnull=True)
-    return _queue(incidents_visible_to(user, qs))
+    return _queue(qs)
 
 
 def my_queue(user) -> QuerySet:
-    """The user's own open work, nearest deadline first."""
-    return _queue(
-        incidents_visible_to(user, Incident.objects.filter(assignee=user, status__in=OPEN_STATUSES))
-    )
+    """The user's own open work, nearest deadline first (what is assigned to them)."""
+    if not user.is_authenticated or not user.is_active:
+        return Incident.objects.none()
+    return _queue(Incident.objects.filter(assignee=user, status__in=OPEN_STATUSES))
 
 
 def desk_queue(user, *, status=None) -> QuerySet:
@@ -131,7 +151,7 @@ def desk_queue(user, *, status=None) -> QuerySet:
     qs = Incident.objects.filter(department__kind="service_desk", status__in=OPEN_STATUSES)
     if status:
         qs = qs.filter(status=status)
-    return _queue(incidents_visible_to(user, qs))
+    return _queue(incidents_visible_to(user, qs)).select_related("routed_department")
 
 
 def awaiting_confirmation(user) -> QuerySet:
@@ -156,7 +176,7 @@ def dispute_queue(user) -> QuerySet:
 
 def requester_incidents(user) -> QuerySet:
     return (
-        Incident.objects.filter(requester=user)
+        incidents_visible_to(user, Incident.objects.filter(requester=user))
         .select_related("department", "category")
         .order_by("-created_at", "-id")
     )

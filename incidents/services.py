@@ -122,7 +122,9 @@ def available_actions(incident: Incident, user) -> list[str]:
 
 def _lock(incident: Incident | int | str, *, expected_version: int | None = None) -> Incident:
     """The incident, re-read and locked for the rest of the transaction."""
-    qs = Incident.objects.select_for_update(of=("self",)).select_related("department")
+    # No select_related here: a row re-read after waiting for the lock must not come with a
+    # joined department row from before the wait.
+    qs = Incident.objects.select_for_update()
     if isinstance(incident, Incident):
         locked = qs.get(pk=incident.pk)
     elif isinstance(incident, int):
@@ -372,6 +374,7 @@ def incident_create(
             configuration_item=configuration_item,
             location=location,
             owner=owner,
+            created_by=by if getattr(by, "is_authenticated", False) else None,
             department=desk,
             routed_department=routed,
             support_level=SupportLevel.L1,
@@ -391,10 +394,9 @@ def incident_create(
         _set_deadline(incident, deadline, fields)
         if fields:
             incident.save(update_fields=sorted(fields))
-        told = []
+        events.created(incident=incident, actor=by, at=at)
         if priority == Priority.P1:
-            told = _declare_major(incident, by=by, at=at)
-        events.created(incident=incident, actor=by, at=at, notified=told)
+            _declare_major(incident, by=by, at=at)
     return incident
 
 
@@ -450,6 +452,9 @@ def incident_update(
                 diff[name] = [_jsonable(old), _jsonable(value)]
         if not diff:
             return incident
+        category = changes.get("category")
+        if "category" in diff and category is not None and not category.active:
+            raise ValidationError({"category": [_("This category is not active.")]})
         try:
             incident.full_clean(
                 exclude=CLEAN_EXCLUDE,
@@ -744,7 +749,7 @@ def incident_suspend(
             errors["resume_at"] = [_("The resume time must be in the future.")]
         elif (
             reason is not None
-            and resume_at - at > reason.max_duration
+            and sla.business_limit_exceeded(start=at, end=resume_at, limit=reason.max_duration)
             and not rules.is_incident_manager(by)
         ):
             errors["resume_at"] = [
@@ -770,7 +775,9 @@ def incident_suspend(
                 "suspend_reason": reason.code,
                 "stops_clock": reason.stops_clock,
                 "resume_at": resume_at.isoformat(),
-                "beyond_maximum": resume_at - at > reason.max_duration,
+                "beyond_maximum": sla.business_limit_exceeded(
+                    start=at, end=resume_at, limit=reason.max_duration
+                ),
             },
             notified=told,
         )
@@ -903,6 +910,7 @@ def incident_resolve(
             from_status=from_status,
             data={
                 "resolution_code": code.code,
+                "resolution": incident.resolution,
                 "first_contact": incident.first_contact_resolution,
                 "knowledge_ref": incident.knowledge_ref,
             },
@@ -931,6 +939,8 @@ def incident_reopen(*, incident, by, reason: str, expected_version: int | None =
             "reopen_count",
             "resolved_at",
             "resolution_code",
+            "resolution",
+            "knowledge_ref",
             "resolved_by",
             "first_contact_resolution",
         }
@@ -982,6 +992,14 @@ def incident_close(
             errors["method"] = [_("Only the requester confirms a resolution.")]
         elif by is not None and method == CloseMethod.AUTOMATIC:
             errors["method"] = [_("Only the system closes automatically.")]
+        elif (
+            by is not None
+            and method == CloseMethod.CALLBACK
+            and not (
+                rules.is_owner(incident, by) or rules.is_desk(by) or rules.is_incident_manager(by)
+            )
+        ):
+            errors["method"] = [_("Only the desk closes after a call-back.")]
         if satisfaction is not None and satisfaction not in (1, 2, 3, 4, 5):
             errors["satisfaction"] = [_("Satisfaction is from 1 to 5.")]
         if closing_category is not None and not closing_category.active:
@@ -1282,9 +1300,9 @@ def incidents_resume_reminders(*, now: datetime | None = None, batch: int = 200)
 
 
 def auto_close_cutoff(now: datetime) -> datetime:
-    """Resolved before this instant and unanswered: closes automatically (plain days until
-    the SLA calendars exist)."""
-    return now - timedelta(days=settings.INCIDENT_AUTO_CLOSE_DAYS)
+    """Resolved before this instant and unanswered: closes automatically. Counts business
+    days on the SLA standard calendar (plain days when none is configured)."""
+    return sla.business_days_before(at=now, days=settings.INCIDENT_AUTO_CLOSE_DAYS)
 
 
 def incidents_auto_close(*, now: datetime | None = None, batch: int = 200) -> int:
@@ -1328,6 +1346,9 @@ def incidents_unaccepted_to_lead(*, now: datetime | None = None, batch: int = 20
             incident.assignee = None
             incident.accept_overdue_notified = True
             _save(incident, now, {"assignee", "accept_overdue_notified"})
+            AssignmentSegment.objects.filter(incident=incident, ended_at__isnull=True).update(
+                assignee=None
+            )
             told = notify.not_accepted(incident)
             events.record(
                 incident=incident,

@@ -1,9 +1,10 @@
 """The navigation: which places each role sees. Apps list their pages here by URL name."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
-from django.utils.functional import Promise
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from itsm.roles import INTERNAL_STAFF_ROLES, Role, user_roles
@@ -15,6 +16,14 @@ class NavEntry:
     label: str | Promise
     url_name: str
     roles: frozenset[str]
+    # A number shown next to the entry (e.g. unread notifications), computed only if shown.
+    badge: Callable | None = None
+
+
+def _unread_notifications(user) -> int:
+    from itsm.selectors import notification_unread_count
+
+    return notification_unread_count(user)
 
 
 NAV_ENTRIES: tuple[NavEntry, ...] = (
@@ -47,6 +56,14 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("directory", _("Sections"), "directory", frozenset(INTERNAL_STAFF_ROLES)),
     NavEntry("api", _("API"), "api-docs", frozenset({Role.SYSTEM, Role.ADMINISTRATOR})),
     NavEntry("admin", _("Administration"), "admin:index", frozenset({Role.ADMINISTRATOR})),
+    # Every person has an inbox; an external system's account reads the API instead.
+    NavEntry(
+        "inbox",
+        _("Notifications"),
+        "notifications",
+        frozenset(Role.values) - {Role.SYSTEM},
+        badge=_unread_notifications,
+    ),
 )
 
 
@@ -66,5 +83,8 @@ def navigation_for(user) -> list[dict]:
             continue
         url = _resolvable(entry.url_name)
         if url is not None:
-            items.append({"key": entry.key, "label": entry.label, "url": url})
+            badge = None
+            if entry.badge is not None:
+                badge = SimpleLazyObject(lambda badge=entry.badge: badge(user))
+            items.append({"key": entry.key, "label": entry.label, "url": url, "badge": badge})
     return items

@@ -1,10 +1,31 @@
-"""Writes on the shared core: people, their roles and their section memberships."""
+"""Writes on the shared core: people, roles, section memberships and the notification outbox."""
 
+import logging
+import smtplib
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from functools import partial
+from urllib.parse import urljoin
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 
-from itsm.models import Department, Membership
+from itsm import selectors
+from itsm.models import (
+    Department,
+    Membership,
+    Notification,
+    NotificationEmailState,
+    NotificationPreference,
+)
+from itsm.notification_kinds import notification_kind
 from itsm.roles import SECTION_ROLES, Role
 
 User = get_user_model()
@@ -44,3 +65,303 @@ def membership_set(
         department.lead = user
         department.save(update_fields=["lead"])
     return membership
+
+
+# --- Notifications: the outbox (docs/notifications.md) ------------------------------------
+
+logger = logging.getLogger(__name__)
+
+_PENDING = NotificationEmailState.PENDING
+
+# Publishing to a broker that is down must not hold up the request whose transaction
+# queued the notification: one quick retry, then the rows wait for the sweep.
+_ENQUEUE_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Notification ids per delivery task.
+_ENQUEUE_CHUNK = 100
+_LAST_ERROR_LENGTH = 2000
+
+
+def notification_queue(
+    *,
+    recipients: Iterable,
+    event: str,
+    subject: str,
+    body: str,
+    url: str = "",
+    incident_number: str = "",
+) -> list[Notification]:
+    """Write one notification per distinct active recipient; email them after commit.
+
+    Call it inside the transaction of the change it announces, so that both commit or
+    neither does. ``None`` and inactive users among the recipients are skipped, and each
+    person is told once. The email is pending when the user has an address and wants
+    email for this kind, skipped otherwise. Delivery is queued with
+    ``transaction.on_commit``; if the broker is down the rows stay pending and the
+    periodic sweep queues them once their grace period is over.
+    """
+    if notification_kind(event) is None:
+        raise ValueError(f"unknown notification event kind {event!r}")
+    people = {}
+    for user in recipients:
+        if user is not None and user.is_active and user.pk not in people:
+            people[user.pk] = user
+    if not people:
+        return []
+    with_address = [pk for pk, user in people.items() if user.email]
+    wanted = (
+        selectors.notification_email_wanted(user_ids=with_address, event=event)
+        if with_address
+        else set()
+    )
+    now = timezone.now()
+    first_sweep_at = now + timedelta(seconds=settings.NOTIFICATION_GRACE_SECONDS)
+    # A mail header is one line; the inbox shows the same subject.
+    subject = " ".join(str(subject).split())[: Notification._meta.get_field("subject").max_length]
+    rows = []
+    for user in people.values():
+        email = user.pk in wanted
+        rows.append(
+            Notification(
+                recipient=user,
+                event=event,
+                subject=subject,
+                body=str(body),
+                url=str(url),
+                incident_number=str(incident_number),
+                created_at=now,
+                email_state=_PENDING if email else NotificationEmailState.SKIPPED,
+                next_attempt_at=first_sweep_at if email else None,
+            )
+        )
+    # Validation above raises before this block, so a refused call leaves the caller's
+    # transaction usable; no savepoint inside it (two statements saved per call).
+    with transaction.atomic(savepoint=False):
+        created = Notification.objects.bulk_create(rows)
+        pending_ids = [n.pk for n in created if n.email_state == _PENDING]
+        if pending_ids:
+            transaction.on_commit(partial(_notification_enqueue, pending_ids))
+    return created
+
+
+def _notification_enqueue(ids: list[int]) -> bool:
+    """Queue delivery tasks; a broker failure is logged and swallowed (the sweep retries)."""
+    from itsm.tasks import deliver_notifications
+
+    try:
+        for start in range(0, len(ids), _ENQUEUE_CHUNK):
+            deliver_notifications.apply_async(
+                args=[ids[start : start + _ENQUEUE_CHUNK]], retry_policy=_ENQUEUE_RETRY_POLICY
+            )
+    except Exception:  # noqa: BLE001 - any broker failure: the rows stay pending for the sweep
+        logger.warning(
+            "Notification delivery not queued (broker unreachable?); "
+            "the sweep will deliver notifications %s",
+            ids,
+            exc_info=True,
+        )
+        return False
+    return True
+
+
+def notification_retry_delay(attempts: int) -> timedelta:
+    """The wait before the next attempt after ``attempts`` failed ones (exponential, capped)."""
+    base = settings.NOTIFICATION_RETRY_BASE_SECONDS
+    seconds = min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_RETRY_MAX_SECONDS)
+    return timedelta(seconds=seconds)
+
+
+def notification_deliver(*, notification_id: int) -> str | None:
+    """Send a pending notification's email at most once; returns the new email state.
+
+    The row is locked (``FOR UPDATE SKIP LOCKED``) for the whole send and marked sent in
+    the same transaction, so a second delivery of the same row, concurrent or later, finds
+    it locked or no longer pending and does nothing (None). A failed send counts an
+    attempt and schedules the next one with exponential back-off, or gives up as failed.
+    """
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(pk=notification_id, email_state=_PENDING)
+            .first()
+        )
+        if notification is None:
+            return None
+        recipient = notification.recipient
+        if not recipient.is_active or not recipient.email:
+            notification.email_state = NotificationEmailState.SKIPPED
+            notification.next_attempt_at = None
+            notification.last_error = "The recipient is inactive or has no email address."
+            notification.save(update_fields=["email_state", "next_attempt_at", "last_error"])
+            return notification.email_state
+        notification.attempts += 1
+        try:
+            _notification_email(notification).send()
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
+            _notification_failed(notification, exc)
+        else:
+            notification.email_state = NotificationEmailState.SENT
+            notification.sent_at = timezone.now()
+            notification.next_attempt_at = None
+        notification.save(
+            update_fields=["email_state", "attempts", "next_attempt_at", "last_error", "sent_at"]
+        )
+        return notification.email_state
+
+
+def _notification_email(notification: Notification) -> EmailMessage:
+    """The email of a notification, with an absolute link and a stable Message-ID."""
+    parts = [notification.body.strip()]
+    if notification.url:
+        parts.append(_absolute_url(notification.url))
+    parts.append(
+        "-- \n"
+        + gettext("Change which notifications you receive by email: %(url)s")
+        % {"url": _absolute_url(reverse("notification-preferences"))}
+    )
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or settings.NOTIFICATION_EMAIL_TIMEOUT
+    return EmailMessage(
+        subject=notification.subject,
+        body="\n\n".join(p for p in parts if p),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+        headers={
+            # The same id on a resend lets mail clients drop the duplicate.
+            "Message-ID": f"<notification-{notification.pk}@{domain}>",
+            # RFC 3834: no out-of-office replies into the desk's email intake.
+            "Auto-Submitted": "auto-generated",
+        },
+        connection=get_connection(timeout=timeout),
+    )
+
+
+def _absolute_url(url: str) -> str:
+    return urljoin(settings.NOTIFICATION_BASE_URL.rstrip("/") + "/", url)
+
+
+def _notification_failed(notification: Notification, exc: Exception) -> None:
+    """Record a failed attempt: back off, or give up after the last attempt."""
+    notification.last_error = f"{type(exc).__name__}: {exc}"[:_LAST_ERROR_LENGTH]
+    if _is_permanent(exc) or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        notification.email_state = NotificationEmailState.FAILED
+        notification.next_attempt_at = None
+        logger.error(
+            "Notification %s email failed for good after %s attempts: %s",
+            notification.pk,
+            notification.attempts,
+            notification.last_error,
+        )
+    else:
+        notification.next_attempt_at = timezone.now() + notification_retry_delay(
+            notification.attempts
+        )
+        logger.warning(
+            "Notification %s email failed (attempt %s), next attempt at %s: %s",
+            notification.pk,
+            notification.attempts,
+            notification.next_attempt_at.isoformat(),
+            notification.last_error,
+        )
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """Whether the mail server will give the same answer on every retry (5xx for all)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    return False
+
+
+def notification_sweep(*, now: datetime | None = None, batch: int | None = None) -> int:
+    """Queue delivery again for pending emails that are due; returns how many.
+
+    Due rows are those whose first task the broker lost (the grace period after queueing
+    is over) and those whose back-off has run out. They are taken through the partial
+    index with ``FOR UPDATE SKIP LOCKED``, so two sweeps never take the same rows, and
+    their next attempt is pushed one grace period ahead, so a task that is lost again is
+    queued again by a later sweep.
+    """
+    now = now or timezone.now()
+    batch = batch or settings.NOTIFICATION_SWEEP_BATCH
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.due(now)
+            .order_by("next_attempt_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return 0
+        Notification.objects.filter(pk__in=ids, email_state=_PENDING).update(
+            next_attempt_at=now + timedelta(seconds=settings.NOTIFICATION_GRACE_SECONDS)
+        )
+        transaction.on_commit(partial(_notification_enqueue, ids))
+    logger.info("Notification sweep queued %s due emails", len(ids))
+    return len(ids)
+
+
+def notification_retry(*, notification_ids: Iterable[int]) -> int:
+    """Make pending or failed emails pending again and queue them now; returns how many.
+
+    A failed email gets one more attempt (its attempt count is kept).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.filter(
+                pk__in=list(notification_ids),
+                email_state__in=[_PENDING, NotificationEmailState.FAILED],
+            )
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        Notification.objects.filter(pk__in=ids).update(
+            email_state=_PENDING,
+            next_attempt_at=now + timedelta(seconds=settings.NOTIFICATION_GRACE_SECONDS),
+        )
+        transaction.on_commit(partial(_notification_enqueue, ids))
+    return len(ids)
+
+
+def notification_mark_read(*, user, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read (idempotent).
+
+    Raises ``Notification.DoesNotExist`` when it is not the user's.
+    """
+    notification = Notification.objects.for_recipient(user).get(pk=notification_id)
+    if notification.read_at is None:
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.read_at = now
+    return notification
+
+
+def notification_mark_all_read(*, user) -> int:
+    """Mark every unread notification of the user read; returns how many."""
+    return Notification.objects.for_recipient(user).unread().update(read_at=timezone.now())
+
+
+def notification_preferences_set(*, user, email_by_event: Mapping[str, bool]) -> None:
+    """Save whether the user wants email for each given event kind."""
+    unknown = [code for code in email_by_event if notification_kind(code) is None]
+    if unknown:
+        raise ValueError(f"unknown notification event kinds {unknown!r}")
+    if not email_by_event:
+        return
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(user=user, event=code, email=bool(email))
+            for code, email in email_by_event.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "event"],
+        update_fields=["email"],
+    )

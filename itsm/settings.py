@@ -157,16 +157,22 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="itsm@localhost")
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A broker that does not answer must fail fast (the outbox keeps what was not sent).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
+    }
 else:
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ACKS_LATE = True
@@ -182,24 +188,61 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- REST framework ---------------------------------------------------------------------
+# The API (docs/api.md): tokens for systems, sessions for the browser; per-token rates.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "itsm.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "itsm.api.schema.ItsmAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["itsm.api.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Requests per token (per user for sessions); "" for no limit.
+        "api": env.str("API_THROTTLE_RATE", default="1200/min"),
+        # Password logins for a token, per client address.
+        "auth": env.str("API_AUTH_THROTTLE_RATE", default="20/min"),
+    },
+    "EXCEPTION_HANDLER": "itsm.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ITSM service desk API",
+    "DESCRIPTION": (
+        "Incidents, their actions and records, monitoring alerts and reference data for "
+        "external systems. Authenticate with `Authorization: Token <token>` "
+        "(POST /api/v1/auth/token/). Every POST takes an `Idempotency-Key`; changes to an "
+        "incident take `If-Match` with its ETag. Guide: docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "incidents.choices.Level",
+        "StatusEnum": "incidents.choices.Status",
+        "NatureEnum": "incidents.choices.Nature",
+        "SourceEnum": "incidents.choices.Source",
+        "PriorityEnum": "incidents.choices.Priority",
+        "ClockStateEnum": "sla.choices.State",
+        "ClockTargetEnum": "sla.choices.Target",
+        "AlertStatusEnum": "servicedesk.api.serializers.STATUS_CHOICES",
+        "RoleEnum": "itsm.roles.Role",
+    },
+    "TAGS": [
+        {"name": "auth", "description": "API tokens."},
+        {"name": "incidents", "description": "List, log, read and edit incidents."},
+        {"name": "incident actions", "description": "The lifecycle's transitions."},
+        {"name": "incident records", "description": "Comments, work logs, files, history."},
+        {"name": "monitoring", "description": "Alerts raise and clear incidents."},
+        {"name": "reference", "description": "Sections, categories, people, SLA data."},
+    ],
 }
 
 # --- Security in production ---------------------------------------------------------------
@@ -271,3 +314,79 @@ CELERY_BEAT_SCHEDULE["itsm.sweep_notifications"] = {
     # A tick that could not run in time is replaced by the next one, not stacked up.
     "options": {"expires": max(NOTIFICATION_SWEEP_INTERVAL_SECONDS - 10, 1)},
 }
+
+# Incident automation (incidents/tasks.py): each runs often, is idempotent, and expires
+# rather than piling up when the worker is behind.
+INCIDENT_AUTOMATION_SECONDS = env.int("INCIDENT_AUTOMATION_SECONDS", default=60)
+for _name in ("auto_resume", "resume_reminders", "auto_close", "unaccepted_to_lead"):
+    CELERY_BEAT_SCHEDULE[f"incidents.{_name}"] = {
+        "task": f"incidents.{_name}",
+        "schedule": INCIDENT_AUTOMATION_SECONDS,
+        "options": {"expires": max(INCIDENT_AUTOMATION_SECONDS - 5, 1)},
+    }
+
+# --- SLA clocks (docs/sla.md) ----------------------------------------------------------------
+# The tick handles the clocks that came due; a run that cannot start in time is replaced by
+# the next one, and one run stops after the time budget (the next run goes on).
+SLA_TICK_SECONDS = env.float("SLA_TICK_SECONDS", default=30)
+SLA_TICK_BATCH = env.int("SLA_TICK_BATCH", default=500)
+SLA_TICK_TIME_BUDGET_SECONDS = env.float("SLA_TICK_TIME_BUDGET_SECONDS", default=25)
+# The calendar auto-close and suspension limits count business days on.
+SLA_STANDARD_CALENDAR = env.str("SLA_STANDARD_CALENDAR", default="standard")
+CELERY_BEAT_SCHEDULE["sla.tick"] = {
+    "task": "sla.tick",
+    "schedule": SLA_TICK_SECONDS,
+    "options": {"expires": max(SLA_TICK_SECONDS - 5, 1)},
+}
+
+# --- REST API (docs/api.md) ------------------------------------------------------------------
+# The throttle counters live in the "api" cache: Redis when REDIS_URL is set (shared by every
+# web process), else this process's memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "itsm-api",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    ),
+}
+API_THROTTLE_CACHE = "api"
+# A retried POST with the same Idempotency-Key gets the stored answer for this long.
+API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["itsm.purge_idempotency_keys"] = {
+    "task": "itsm.purge_idempotency_keys",
+    "schedule": 3600,
+    "options": {"expires": 3000},
+}
+
+# Outbound webhooks: a failed POST is retried after base * 2**(attempts - 1) seconds, at most
+# max, and given up after WEBHOOK_MAX_ATTEMPTS attempts (or at once on 410 Gone).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
+WEBHOOK_GRACE_SECONDS = env.int("WEBHOOK_GRACE_SECONDS", default=60)
+WEBHOOK_SWEEP_BATCH = env.int("WEBHOOK_SWEEP_BATCH", default=200)
+WEBHOOK_SWEEP_INTERVAL_SECONDS = env.float("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE["itsm.sweep_webhooks"] = {
+    "task": "itsm.sweep_webhooks",
+    "schedule": WEBHOOK_SWEEP_INTERVAL_SECONDS,
+    "options": {"expires": max(WEBHOOK_SWEEP_INTERVAL_SECONDS - 5, 1)},
+}
+
+# Monitoring intake: impact and urgency by the alert's severity label when no alert rule
+# sets them (servicedesk.AlertRule in the admin), and the resolution code of recovery.
+ALERT_SEVERITY_LEVELS = {
+    "critical": (1, 2),
+    "major": (2, 2),
+    "error": (2, 2),
+    "warning": (2, 3),
+    "minor": (3, 2),
+    "info": (3, 3),
+}
+ALERT_DEFAULT_LEVELS = (3, 3)
+ALERT_RESOLUTION_CODE = env.str("ALERT_RESOLUTION_CODE", default="auto_recovered")

@@ -15,4 +15,9 @@ from itsm.settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A Celery worker started by the tests (tests/celery_worker.py) writes its emails as files
+# there, so that the tests can count them from outside the worker.
+if os.environ.get("ITSM_TEST_EMAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["ITSM_TEST_EMAIL_DIR"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

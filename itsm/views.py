@@ -1,12 +1,20 @@
-"""Pages of the shared core: the workspace, the section directory and the health check."""
+"""Pages of the shared core: the workspace, the section directory, the health check and
+the notification inbox with its preferences."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from itsm import health, selectors
+from itsm import health, selectors, services
+from itsm.forms import NotificationPreferencesForm
+from itsm.models import Notification
 from itsm.roles import INTERNAL_STAFF_ROLES, Role, user_roles
 
 
@@ -40,3 +48,83 @@ def directory(request: HttpRequest) -> HttpResponse:
     if not user_roles(request.user) & INTERNAL_STAFF_ROLES:
         return render(request, "403.html", status=403)
     return render(request, "itsm/directory.html", {"departments": selectors.department_directory()})
+
+
+INBOX_PAGE_SIZE = 25
+
+
+def _inbox_page(request: HttpRequest, number) -> Page:
+    return Paginator(selectors.notifications_for(request.user), INBOX_PAGE_SIZE).get_page(number)
+
+
+def _inbox_url(page_number) -> str:
+    url = reverse("notifications")
+    return f"{url}?page={int(page_number)}" if str(page_number).isdigit() else url
+
+
+@login_required
+@require_GET
+def notification_inbox(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's notifications, newest first, 25 a page, unread highlighted."""
+    page = _inbox_page(request, request.GET.get("page"))
+    context = {"page": page, "notifications": page.object_list}
+    if request.htmx:
+        return render(request, "itsm/partials/notification_list.html", context)
+    return render(request, "itsm/notifications.html", context)
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one of the user's notifications read (404 for anyone else's)."""
+    try:
+        notification = services.notification_mark_read(user=request.user, notification_id=pk)
+    except Notification.DoesNotExist:
+        raise Http404 from None
+    if request.htmx:
+        context = {"n": notification, "page_number": request.POST.get("page"), "oob_badge": True}
+        return render(request, "itsm/partials/notification_row.html", context)
+    return redirect(_inbox_url(request.POST.get("page", "")))
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    """Mark all the user's notifications read."""
+    services.notification_mark_all_read(user=request.user)
+    if request.htmx:
+        page = _inbox_page(request, request.POST.get("page"))
+        context = {"page": page, "notifications": page.object_list, "oob_badge": True}
+        return render(request, "itsm/partials/notification_list.html", context)
+    return redirect(_inbox_url(request.POST.get("page", "")))
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark the notification read and go to what it is about (only to a link on this site)."""
+    try:
+        notification = services.notification_mark_read(user=request.user, notification_id=pk)
+    except Notification.DoesNotExist:
+        raise Http404 from None
+    if notification.url and url_has_allowed_host_and_scheme(
+        notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(notification.url)
+    return redirect("notifications")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    """Which kinds of notification the user also gets by email."""
+    preferences = selectors.notification_preferences_of(request.user)
+    data = request.POST if request.method == "POST" else None
+    form = NotificationPreferencesForm(data, preferences=preferences)
+    if request.method == "POST" and form.is_valid():
+        services.notification_preferences_set(
+            user=request.user, email_by_event=form.email_by_event()
+        )
+        messages.success(request, _("Your notification settings were saved."))
+        return redirect("notification-preferences")
+    return render(request, "itsm/notification_preferences.html", {"form": form})

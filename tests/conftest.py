@@ -50,3 +50,19 @@ def world(role_groups):
     from tests.incidents.factories import World
 
     return World()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, tmp_path_factory):
+    """A real Celery worker (solo pool) on the test database and the test Redis database.
+
+    Use it from ``@pytest.mark.celery`` and ``@pytest.mark.django_db(transaction=True)``
+    tests (the worker sees only committed rows); wait for its effects with
+    ``tests.celery_worker.wait_until``. It has ``.emails()`` (what it sent) and ``.log_tail()``.
+    """
+    from tests.celery_worker import CeleryWorker
+
+    worker = CeleryWorker.for_test_database(tmp_path_factory.mktemp("celery-worker"))
+    worker.start()
+    yield worker
+    worker.stop()

@@ -10,16 +10,17 @@ from itsm.roles import Role
 pytestmark = pytest.mark.django_db
 
 EXPECTED = {
-    Role.REQUESTER: {"home", "portal"},
-    Role.AGENT: {"home", "console", "directory"},
-    Role.DESK_MANAGER: {"home", "console", "dashboards", "directory"},
-    Role.TECHNICIAN: {"home", "queue", "directory"},
-    Role.SECTION_LEAD: {"home", "queue", "dashboards", "directory"},
-    Role.VENDOR: {"home", "queue"},
-    Role.INCIDENT_MANAGER: {"home", "console", "disputes", "dashboards", "directory"},
-    Role.DIRECTOR: {"home", "dashboards", "directory"},
+    Role.REQUESTER: {"home", "portal", "inbox"},
+    Role.AGENT: {"home", "console", "directory", "inbox"},
+    Role.DESK_MANAGER: {"home", "console", "dashboards", "directory", "inbox"},
+    Role.TECHNICIAN: {"home", "queue", "directory", "inbox"},
+    Role.SECTION_LEAD: {"home", "queue", "dashboards", "directory", "inbox"},
+    Role.VENDOR: {"home", "queue", "inbox"},
+    Role.INCIDENT_MANAGER: {"home", "console", "disputes", "dashboards", "directory", "inbox"},
+    Role.DIRECTOR: {"home", "dashboards", "directory", "inbox"},
+    # An external system's account reads the API; it has no inbox.
     Role.SYSTEM: {"home", "api"},
-    Role.ADMINISTRATOR: {"home", "directory", "api", "admin"},
+    Role.ADMINISTRATOR: {"home", "directory", "api", "admin", "inbox"},
 }
 # Places whose pages exist in this build (later work adds the others).
 BUILT = {e.key for e in NAV_ENTRIES if _resolvable(e.url_name)}

@@ -5,7 +5,7 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 
 # Each app that has demo data adds its seeder here, in dependency order.
-SEEDERS = ["itsm.demo", "incidents.demo"]
+SEEDERS = ["itsm.demo", "sla.demo", "incidents.demo"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,22 @@
+"""Incident pages: the section queue, the disputes page and an incident's detail page.
+
+Included at /incidents/ by itsm/urls.py, so an incident lives at /incidents/<number>/.
+"""
+
+from django.urls import path
+
+from incidents import views
+
+app_name = "incidents"
+
+urlpatterns = [
+    path("queue/", views.queue, name="queue"),
+    path("disputes/", views.disputes, name="disputes"),
+    path("<str:number>/", views.detail, name="detail"),
+    path("<str:number>/actions/<slug:action>/", views.act, name="act"),
+    path(
+        "<str:number>/attachments/<int:pk>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+]

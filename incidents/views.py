@@ -1,0 +1,687 @@
+"""Incident pages (HTML): the section queue, the disputes page, an incident's detail page with
+its action forms, and attachment downloads.
+
+Views read through the selectors and write through one service call each; they never save a
+model or set a status. Every incident is fetched through ``incident_for`` (404 when the user
+may not see it).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from incidents import forms, rules, selectors, selectors_ui, services
+from incidents.choices import EventKind, Status
+from incidents.exceptions import ActionForbidden, StaleIncident, TransitionNotAllowed
+from incidents.filters import IncidentFilterSet
+from incidents.models import Incident
+from itsm.roles import Role, user_roles
+
+PAGE_SIZE = 25
+# Deep pages cost an OFFSET scan; nobody reads a queue 400 pages deep.
+MAX_PAGE = 400
+
+QUEUE_ROLES = frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.INCIDENT_MANAGER})
+DISPUTE_ROLES = frozenset({Role.INCIDENT_MANAGER})
+STAFF_ROLES = selectors.SEES_ALL | selectors.SECTION_WORKERS | {Role.VENDOR}
+
+
+# --- helpers shared with the service-desk pages ------------------------------------------------
+
+
+class SlicePage:
+    """One page of a list, read as ``page size + 1`` rows: whether a next page exists without
+    counting the whole table (DESIGN §8)."""
+
+    def __init__(self, rows: list, number: int, size: int, query=None, param: str = "page"):
+        self.number = number
+        self.size = size
+        self.has_next = len(rows) > size
+        self.object_list = rows[:size]
+        self.has_previous = number > 1
+        self.has_other_pages = self.has_next or self.has_previous
+        self._query = query
+        self._param = param
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def _url(self, number: int) -> str:
+        params = self._query.copy() if self._query is not None else QueryDict(mutable=True)
+        if number > 1:
+            params[self._param] = str(number)
+        else:
+            params.pop(self._param, None)
+        return f"?{params.urlencode()}"
+
+    @property
+    def next_url(self) -> str:
+        return self._url(self.next_page_number)
+
+    @property
+    def previous_url(self) -> str:
+        return self._url(self.previous_page_number)
+
+
+def page_number(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+def slice_page(qs, request: HttpRequest, param: str = "page", size: int = PAGE_SIZE) -> SlicePage:
+    """The page of ``qs`` the request asks for in ``param``: one query of size + 1 rows."""
+    number = page_number(request.GET.get(param))
+    start = (number - 1) * size
+    rows = list(qs[start : start + size + 1])
+    return SlicePage(rows, number, size, request.GET, param)
+
+
+def forbidden(request: HttpRequest) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def has_any_role(user, roles) -> bool:
+    return bool(user_roles(user) & roles)
+
+
+def is_staff_on(user) -> bool:
+    """Whether the user looks at incidents as staff (not as a requester only)."""
+    return bool(user_roles(user) & STAFF_ROLES) or user.is_superuser
+
+
+def incident_or_404(user, number: str) -> Incident:
+    try:
+        return selectors.incident_for(user, number)
+    except Incident.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+def share_choices(form_list: list, names: tuple[str, ...]) -> None:
+    """Give every form the same evaluated choices, so N row forms cost one query per field."""
+    if not form_list:
+        return
+    for name in names:
+        choices = list(form_list[0].fields[name].choices)
+        for form in form_list:
+            form.fields[name].choices = choices
+
+
+# --- the actions -----------------------------------------------------------------------------
+
+
+def _v(data) -> int:
+    return data["version"]
+
+
+def _assign(incident, user, data):
+    return services.incident_assign(
+        incident=incident,
+        by=user,
+        department=data["department"],
+        assignee=data.get("assignee"),
+        reason=data.get("reason", ""),
+        expected_version=_v(data),
+    )
+
+
+def _accept(incident, user, data):
+    return services.incident_accept(incident=incident, by=user, expected_version=_v(data))
+
+
+def _return(incident, user, data):
+    return services.incident_return(
+        incident=incident, by=user, reason=data["reason"], expected_version=_v(data)
+    )
+
+
+def _suspend(incident, user, data):
+    return services.incident_suspend(
+        incident=incident,
+        by=user,
+        reason=data["reason"],
+        resume_at=data["resume_at"],
+        note=data.get("note", ""),
+        expected_version=_v(data),
+    )
+
+
+def _resume(incident, user, data):
+    return services.incident_resume(
+        incident=incident, by=user, note=data.get("note", ""), expected_version=_v(data)
+    )
+
+
+def _escalate(incident, user, data):
+    return services.incident_escalate(
+        incident=incident,
+        by=user,
+        level=data.get("level"),
+        reason=data["reason"],
+        expected_version=_v(data),
+    )
+
+
+def _resolve(incident, user, data):
+    return services.incident_resolve(
+        incident=incident,
+        by=user,
+        code=data["code"],
+        resolution=data["resolution"],
+        knowledge_ref=data.get("knowledge_ref", ""),
+        expected_version=_v(data),
+    )
+
+
+def _reopen(incident, user, data):
+    return services.incident_reopen(
+        incident=incident, by=user, reason=data["reason"], expected_version=_v(data)
+    )
+
+
+def _close(incident, user, data):
+    return services.incident_close(
+        incident=incident,
+        by=user,
+        closing_category=data.get("closing_category"),
+        satisfaction=data.get("satisfaction"),
+        satisfaction_comment=data.get("satisfaction_comment", ""),
+        expected_version=_v(data),
+    )
+
+
+def _cancel(incident, user, data):
+    return services.incident_cancel(
+        incident=incident, by=user, reason=data["reason"], expected_version=_v(data)
+    )
+
+
+def _edit(incident, user, data):
+    changes = {name: data[name] for name in services.EDITABLE_FIELDS if name in data}
+    return services.incident_update(
+        incident=incident, by=user, changes=changes, expected_version=_v(data)
+    )
+
+
+def _override_priority(incident, user, data):
+    return services.incident_override_priority(
+        incident=incident,
+        by=user,
+        priority=data["priority"],
+        reason=data["reason"],
+        expected_version=_v(data),
+    )
+
+
+def _comment(incident, user, data):
+    return services.comment_add(
+        incident=incident, by=user, body=data["body"], is_public=data.get("is_public", False)
+    )
+
+
+def _worklog(incident, user, data):
+    return services.worklog_add(
+        incident=incident, by=user, minutes=data["minutes"], note=data.get("note", "")
+    )
+
+
+def _attach(incident, user, data):
+    return services.attachment_add(
+        incident=incident,
+        by=user,
+        uploaded_file=data["file"],
+        is_public=data.get("is_public", True),
+    )
+
+
+def _link(incident, user, data):
+    number = data["other"].strip()
+    try:
+        other = selectors.incident_for(user, number)
+    except Incident.DoesNotExist:
+        raise ValidationError(
+            {"other": [gettext("No incident %(number)s that you may see.") % {"number": number}]}
+        ) from None
+    return services.link_add(incident=incident, by=user, other=other, kind=data["kind"])
+
+
+def _may_edit(incident, user) -> bool:
+    # Mirrors the services' edit right, only to decide which forms to show.
+    return (
+        rules.is_desk(user)
+        or rules.is_incident_manager(user)
+        or rules.is_owner(incident, user)
+        or rules.works_in(user, incident.department_id)
+    )
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action of the detail page: its form, the service call, and when it is offered."""
+
+    name: str
+    label: str | Promise
+    form_class: type
+    perform: Callable
+    style: str = "primary"
+    transition: bool = True
+    offered: Callable | None = None  # (incident, user) -> bool, for non-transition actions
+    # Compact forms of the lists: variant -> (form class, fragment template).
+    variants: dict = field(default_factory=dict)
+
+    def form_kwargs(self, incident, user) -> dict:
+        staff = is_staff_on(user)
+        if self.name == "close":
+            return {"requester": rules.is_requester(incident, user) and not staff}
+        if self.name in ("comment", "attach"):
+            return {"staff": staff}
+        return {}
+
+    def label_for(self, incident, user):
+        if rules.is_requester(incident, user) and not is_staff_on(user):
+            if self.name == "close":
+                return _("Confirm the resolution")
+            if self.name == "reopen":
+                return _("Reject the resolution")
+        return self.label
+
+    def new_form(self, incident, user):
+        if self.name == "edit":
+            initial = forms.IncidentEditForm.initial_for(incident)
+        elif self.form_class and issubclass(self.form_class, forms.VersionedForm):
+            initial = {"version": incident.version}
+        else:
+            initial = {}
+        return self.form_class(
+            initial=initial, auto_id=f"id_{self.name}_%s", **self.form_kwargs(incident, user)
+        )
+
+
+def _open_and_editable(incident, user) -> bool:
+    return not incident.is_final and _may_edit(incident, user)
+
+
+ACTION_SPECS: dict[str, ActionSpec] = {
+    spec.name: spec
+    for spec in (
+        ActionSpec(
+            "accept", _("Accept"), forms.AcceptForm, _accept,
+            variants={"claim": (forms.AcceptForm, "incidents/partials/claim_form.html")},
+        ),
+        ActionSpec(
+            "assign", _("Assign"), forms.AssignForm, _assign,
+            variants={
+                "dispatch": (forms.DispatchForm, "incidents/partials/dispatch_form.html"),
+                "dispute": (forms.DisputeAssignForm, "incidents/partials/dispute_form.html"),
+            },
+        ),
+        ActionSpec("resume", _("Resume"), forms.ResumeForm, _resume),
+        ActionSpec("resolve", _("Resolve"), forms.ResolveForm, _resolve, style="success"),
+        ActionSpec("close", _("Close"), forms.CloseForm, _close, style="success"),
+        ActionSpec("reopen", _("Reopen"), forms.ReopenForm, _reopen, style="warning"),
+        ActionSpec("suspend", _("Suspend"), forms.SuspendForm, _suspend, style="secondary"),
+        ActionSpec("escalate", _("Escalate"), forms.EscalateForm, _escalate, style="warning"),
+        ActionSpec("return", _("Return"), forms.ReturnForm, _return, style="warning"),
+        ActionSpec("cancel", _("Cancel the incident"), forms.CancelForm, _cancel, style="danger"),
+        ActionSpec(
+            "edit", _("Edit"), forms.IncidentEditForm, _edit, style="secondary",
+            transition=False, offered=_open_and_editable,
+        ),
+        ActionSpec(
+            "priority", _("Override priority"), forms.OverridePriorityForm, _override_priority,
+            style="danger", transition=False,
+            offered=lambda i, u: not i.is_final and rules.is_incident_manager(u),
+        ),
+        ActionSpec(
+            "comment", _("Add a comment"), forms.CommentForm, _comment,
+            transition=False, offered=lambda i, u: not i.is_final,
+        ),
+        ActionSpec(
+            "worklog", _("Log work"), forms.WorkLogForm, _worklog, style="secondary",
+            transition=False, offered=_open_and_editable,
+        ),
+        ActionSpec(
+            "attach", _("Attach a file"), forms.AttachmentForm, _attach, style="secondary",
+            transition=False, offered=lambda i, u: not i.is_final,
+        ),
+        ActionSpec(
+            "link", _("Link to another incident"), forms.LinkForm, _link, style="secondary",
+            transition=False, offered=lambda i, u: _may_edit(i, u),
+        ),
+    )
+}  # fmt: skip
+# Shown in their own places on the page rather than in the list of actions.
+PLACED_ACTIONS = ("comment", "attach", "worklog", "link", "edit")
+
+
+def action_label(name: str):
+    spec = ACTION_SPECS.get(name)
+    return spec.label if spec else name
+
+
+def offered_actions(incident, user) -> list[str]:
+    """The actions the page offers the user now, in page order."""
+    available = set(services.available_actions(incident, user))
+    return [
+        spec.name
+        for spec in ACTION_SPECS.values()
+        if (spec.name in available if spec.transition else spec.offered(incident, user))
+    ]
+
+
+# --- the detail page -----------------------------------------------------------------------------
+
+
+PUBLIC_REASONS = (EventKind.REOPENED, EventKind.CANCELLED)
+
+
+def _annotate_events(events, staff: bool) -> list:
+    status_labels = dict(Status.choices)
+    rows = []
+    for event in events:
+        event.from_label = status_labels.get(event.from_status, event.from_status)
+        event.to_label = status_labels.get(event.to_status, event.to_status)
+        event.changes = []
+        data = event.data or {}
+        for name, pair in (data.get("changes") or {}).items():
+            if isinstance(pair, list | tuple) and len(pair) == 2:
+                event.changes.append((name, pair[0], pair[1]))
+        details = []
+        if data.get("department"):
+            details.append(str(data["department"]))
+        if data.get("assignee"):
+            details.append(str(data["assignee"]))
+        if event.kind == EventKind.ESCALATED and data.get("level") is not None:
+            details.append(gettext("level %(level)s") % {"level": data["level"]})
+        event.details = " · ".join(details) if staff else ""
+        # Why a section handed over or returned it is the staff's business, not the requester's.
+        event.shown_reason = event.reason if staff or event.kind in PUBLIC_REASONS else ""
+        event.notified_list = event.notified if staff else []
+        rows.append(event)
+    return rows
+
+
+def detail_context(request, incident, *, bound=None, alert=None, alert_level="danger") -> dict:
+    """Everything the detail page shows; ``bound`` is (action name, form) to show with its
+    errors instead of a fresh form."""
+    user = request.user
+    staff = is_staff_on(user)
+    names = offered_actions(incident, user)
+    if bound is not None and bound[0] not in names and bound[0] in PLACED_ACTIONS:
+        names.append(bound[0])
+    action_forms = {}
+    for name in names:
+        spec = ACTION_SPECS[name]
+        form = bound[1] if bound is not None and bound[0] == name else spec.new_form(incident, user)
+        action_forms[name] = {
+            "spec": spec,
+            "name": name,
+            "label": spec.label_for(incident, user),
+            "form": form,
+            "open": bool(form.is_bound and form.errors),
+        }
+    segments = list(selectors.segments_for(incident)) if staff else []
+    return {
+        "incident": incident,
+        "staff": staff,
+        "is_requester": rules.is_requester(incident, user),
+        "actions": [action_forms[n] for n in names if n not in PLACED_ACTIONS],
+        "placed": {n: action_forms[n] for n in names if n in PLACED_ACTIONS},
+        "comments": selectors.comments_for(user, incident),
+        "attachments": selectors.attachments_for(user, incident),
+        "events": _annotate_events(selectors.events_for(user, incident), staff),
+        "segments": segments,
+        "worklogs": list(selectors_ui.worklogs_for(incident)) if staff else [],
+        "links": list(selectors_ui.links_for(incident)) if staff else [],
+        "now": timezone.now(),
+        "alert": alert,
+        "alert_level": alert_level,
+    }
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, number: str) -> HttpResponse:
+    incident = incident_or_404(request.user, number)
+    return render(request, "incidents/detail.html", detail_context(request, incident))
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, number: str, pk: int) -> FileResponse:
+    """The file, only to a user who may see the incident and the attachment (404 otherwise)."""
+    incident = incident_or_404(request.user, number)
+    attachment = selectors.attachments_for(request.user, incident).filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+
+
+def _not_allowed_message(exc: TransitionNotAllowed) -> str:
+    default = f"'{exc.action}' is not allowed while the incident is {exc.status}"
+    if str(exc) != default:
+        head = str(exc)
+    else:
+        status = dict(Status.choices).get(exc.status, exc.status)
+        head = gettext("“%(action)s” is not possible while the incident is “%(status)s”.") % {
+            "action": action_label(exc.action),
+            "status": status,
+        }
+    if exc.allowed:
+        allowed = gettext(", ").join(str(action_label(a)) for a in exc.allowed)
+        return gettext("%(problem)s Possible now: %(actions)s.") % {
+            "problem": head,
+            "actions": allowed,
+        }
+    return gettext("%(problem)s No action is possible on it now.") % {"problem": head}
+
+
+def _forbidden_message(exc: ActionForbidden, spec: ActionSpec) -> str:
+    message = str(exc)
+    # The services' generic refusal names the action by its code; name it by its label.
+    generic = gettext("You may not %(action)s this incident.") % {"action": spec.name}
+    if not message or message == generic:
+        return gettext("You may not do “%(action)s” on this incident.") % {"action": spec.label}
+    return message
+
+
+STALE_MESSAGE = _(
+    "Someone changed this incident while you were looking at it, so nothing was done. "
+    "Check its current state and try again."
+)
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """Take one action on the incident: validate the form, call the service, answer.
+
+    Success: redirect (HX-Redirect for htmx) to ``next`` or the detail page, with a message.
+    Errors: the form again with its errors — 400 bad input, 403 not allowed for the user,
+    409 not possible in this state, 412 the incident changed since the form was shown.
+    """
+    user = request.user
+    incident = incident_or_404(user, number)
+    spec = ACTION_SPECS.get(action)
+    if spec is None:
+        raise Http404
+    variant = request.POST.get("variant", "")
+    form_class, fragment = spec.variants.get(variant, (spec.form_class, None))
+    if fragment is None:
+        variant = ""
+        fragment = "incidents/partials/action_form.html"
+    form = form_class(
+        request.POST,
+        request.FILES,
+        auto_id=f"id_{action}_%s",
+        **spec.form_kwargs(incident, user),
+    )
+    status, alert = 400, None
+    if form.is_valid():
+        try:
+            spec.perform(incident, user, form.cleaned_data)
+        except StaleIncident as exc:
+            status, alert = 412, STALE_MESSAGE
+            form.add_error(None, alert)
+            if not request.htmx:
+                # The page shows the current incident: the user may resubmit knowingly.
+                form.data = form.data.copy()
+                form.data["version"] = str(exc.current_version)
+        except TransitionNotAllowed as exc:
+            status, alert = 409, _not_allowed_message(exc)
+            form.add_error(None, alert)
+        except ActionForbidden as exc:
+            status, alert = 403, _forbidden_message(exc, spec)
+            form.add_error(None, alert)
+        except ValidationError as exc:
+            forms.apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                gettext("%(number)s: “%(action)s” done.")
+                % {"number": incident.number, "action": spec.label_for(incident, user)},
+            )
+            target = safe_next(request) or reverse("incidents:detail", args=[incident.number])
+            if request.htmx:
+                return HttpResponseClientRedirect(target)
+            return redirect(target)
+    if request.htmx:
+        context = {
+            "incident": incident,
+            "item": {
+                "spec": spec,
+                "name": spec.name,
+                "label": spec.label_for(incident, user),
+                "form": form,
+                "open": True,
+            },
+            "form": form,
+            "variant": variant,
+            "next": safe_next(request) or "",
+            "stale": status == 412,
+        }
+        return render(request, fragment, context, status=status)
+    if status == 400:
+        alert = gettext("Please correct the errors shown in the form.")
+    if status in (409, 412):
+        # Show the incident as it is now.
+        incident = incident_or_404(user, number)
+    context = detail_context(request, incident, bound=(spec.name, form), alert=alert)
+    return render(request, "incidents/detail.html", context, status=status)
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+QUEUE_TABS = (
+    ("unassigned", _("Unassigned in my sections")),
+    ("mine", _("Assigned to me")),
+    ("open", _("All open in my sections")),
+)
+
+
+def _queue_for(user, tab: str):
+    if tab == "mine":
+        return selectors.my_queue(user)
+    if tab == "open":
+        return selectors.section_queue(user)
+    return selectors.section_queue(user, unassigned_only=True)
+
+
+def _can_claim(incident, user) -> bool:
+    return (
+        incident.status == Status.ASSIGNED
+        and incident.assignee_id is None
+        and not incident.in_dispute
+        and rules.can_accept(incident, user)
+    )
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The section queue: unassigned, mine, all open — nearest deadline first, filtered."""
+    user = request.user
+    if not has_any_role(user, QUEUE_ROLES):
+        return forbidden(request)
+    tab = request.GET.get("tab", "unassigned")
+    if tab not in dict(QUEUE_TABS):
+        tab = "unassigned"
+    filterset = IncidentFilterSet(request.GET or None, queryset=_queue_for(user, tab))
+    page = slice_page(filterset.qs, request)
+    rows = [{"incident": inc, "claim": _can_claim(inc, user)} for inc in page]
+    context = {
+        "tabs": QUEUE_TABS,
+        "tab": tab,
+        "filterset": filterset,
+        "page": page,
+        "rows": rows,
+        "now": timezone.now(),
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "incidents/partials/queue_list.html", context)
+    return render(request, "incidents/queue.html", context)
+
+
+@login_required
+@require_GET
+def disputes(request: HttpRequest) -> HttpResponse:
+    """Incidents bounced past the limit: their bounce history and a form to decide."""
+    user = request.user
+    if not has_any_role(user, DISPUTE_ROLES):
+        return forbidden(request)
+    page = slice_page(selectors_ui.with_bounce_history(selectors.dispute_queue(user)), request)
+    rows = []
+    for inc in page:
+        form = forms.DisputeAssignForm(
+            initial={"version": inc.version}, auto_id=f"id_dispute_{inc.pk}_%s"
+        )
+        rows.append({"incident": inc, "form": form})
+    share_choices([r["form"] for r in rows], ("department", "assignee"))
+    context = {"page": page, "rows": rows, "next": request.get_full_path()}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "incidents/partials/dispute_list.html", context)
+    return render(request, "incidents/disputes.html", context)

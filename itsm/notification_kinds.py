@@ -1,0 +1,72 @@
+"""The registry of notification event kinds: code -> label, extended by other apps.
+
+An app that notifies about something new registers its kind once at start-up, from its
+``AppConfig.ready()``: ``notification_kind_register("reports.ready", _("Report ready"))``.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """A kind of event people can be notified about."""
+
+    code: str
+    label: str | Promise
+
+
+_KINDS: dict[str, NotificationKind] = {}
+
+
+def notification_kind_register(code: str, label: str | Promise) -> NotificationKind:
+    """Add a kind (idempotent for the same code); the code must be ``<app>.<event>``."""
+    app, sep, event = code.partition(".")
+    if not (app and sep and event) or len(code) > 60 or code != code.lower():
+        raise ValueError(f"a notification kind is a lower-case '<app>.<event>' code: {code!r}")
+    kind = NotificationKind(code=code, label=label)
+    _KINDS[code] = kind
+    return kind
+
+
+def notification_kind(code: str) -> NotificationKind | None:
+    """The registered kind of the code, or None."""
+    return _KINDS.get(code)
+
+
+def notification_kinds() -> list[NotificationKind]:
+    """Every registered kind, in registration order."""
+    return list(_KINDS.values())
+
+
+def notification_kind_label(code: str) -> str | Promise:
+    """The label of the code, or the code itself for a kind no longer registered."""
+    kind = _KINDS.get(code)
+    return kind.label if kind else code
+
+
+def notification_kind_choices() -> list[tuple[str, str | Promise]]:
+    """(code, label) pairs for form fields."""
+    return [(k.code, k.label) for k in _KINDS.values()]
+
+
+for _code, _label in (
+    ("incident.assigned", _("Incident assigned")),
+    ("incident.accepted", _("Incident accepted")),
+    ("incident.suspended", _("Incident suspended")),
+    ("incident.resumed", _("Incident resumed")),
+    ("incident.resolved", _("Incident resolved")),
+    ("incident.reopened", _("Incident reopened")),
+    ("incident.closed", _("Incident closed")),
+    ("incident.returned", _("Incident returned by a section")),
+    ("incident.dispute", _("Ownership dispute")),
+    ("incident.escalated", _("Incident escalated")),
+    ("incident.major", _("Major incident")),
+    ("incident.commented", _("New comment")),
+    ("incident.resume_reminder", _("Suspended incident resumes soon")),
+    ("sla.warning", _("SLA warning")),
+    ("sla.breached", _("SLA breached")),
+):
+    notification_kind_register(_code, _label)

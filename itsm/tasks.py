@@ -1,0 +1,73 @@
+"""Celery tasks of the shared core: thin wrappers around the notification services."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from itsm import services
+
+# A lost database connection is worth a few quick retries; anything else in a delivery is
+# recorded on the row by the service, and whatever is still pending the sweep picks up.
+_DB_ERRORS = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    name="itsm.deliver_notifications",
+    acks_late=True,
+    autoretry_for=_DB_ERRORS,
+    max_retries=3,
+    retry_backoff=5,
+    retry_backoff_max=60,
+    ignore_result=True,
+)
+def deliver_notifications(ids: list[int]) -> None:
+    """Send the emails of the notifications; safe to run twice (a sent row is skipped)."""
+    for notification_id in ids:
+        services.notification_deliver(notification_id=notification_id)
+
+
+@shared_task(
+    name="itsm.sweep_notifications",
+    acks_late=True,
+    # No retries: the next beat tick is the retry.
+    max_retries=0,
+    ignore_result=True,
+)
+def sweep_notifications() -> int:
+    """Queue delivery again for pending notification emails that are due."""
+    return services.notification_sweep()
+
+
+# --- Outbound webhooks and API housekeeping (docs/api.md) -------------------------------------
+
+
+@shared_task(
+    name="itsm.deliver_webhooks",
+    acks_late=True,
+    autoretry_for=_DB_ERRORS,
+    max_retries=3,
+    retry_backoff=5,
+    retry_backoff_max=60,
+    ignore_result=True,
+)
+def deliver_webhooks(ids: list[int]) -> None:
+    """POST the webhook deliveries; safe to run twice (a delivered row is skipped)."""
+    from itsm import webhooks
+
+    for delivery_id in ids:
+        webhooks.webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="itsm.sweep_webhooks", acks_late=True, max_retries=0, ignore_result=True)
+def sweep_webhooks() -> int:
+    """Queue again the webhook deliveries that are due (lost tasks, back-off over)."""
+    from itsm import webhooks
+
+    return webhooks.webhook_sweep()
+
+
+@shared_task(name="itsm.purge_idempotency_keys", acks_late=True, max_retries=0, ignore_result=True)
+def purge_idempotency_keys() -> int:
+    """Forget Idempotency-Keys older than API_IDEMPOTENCY_TTL_HOURS."""
+    from itsm.api.idempotency import purge_idempotency_keys as purge
+
+    return purge()

@@ -1,0 +1,170 @@
+"""Service-desk pages: the desk console (log, dispatch, call back) and the requester portal
+(my requests, report a problem). Reads through the incident selectors, writes through the
+incident services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from incidents import forms as incident_forms
+from incidents import rules, selectors, selectors_ui, services
+from incidents.choices import Source
+from incidents.views import forbidden, has_any_role, share_choices, slice_page
+from itsm.roles import Role
+from servicedesk.forms import IncidentLogForm, PortalReportForm
+
+CONSOLE_ROLES = frozenset({Role.AGENT, Role.DESK_MANAGER, Role.INCIDENT_MANAGER})
+PORTAL_ROLES = frozenset({Role.REQUESTER})
+
+
+def _created(request: HttpRequest, incident) -> HttpResponse:
+    message = gettext("Incident %(number)s is logged.") % {"number": incident.number}
+    messages.success(request, message)
+    target = reverse("incidents:detail", args=[incident.number])
+    if request.htmx:
+        return HttpResponseClientRedirect(target)
+    return redirect(target)
+
+
+# --- the desk console ------------------------------------------------------------------------
+
+
+def _desk_rows(request: HttpRequest):
+    user = request.user
+    page = slice_page(selectors_ui.desk_console_queue(user), request, "page")
+    rows = []
+    for incident in page:
+        form = incident_forms.DispatchForm(
+            initial={"version": incident.version, "department": incident.routed_department_id},
+            auto_id=f"id_dispatch_{incident.pk}_%s",
+        )
+        rows.append(
+            {"incident": incident, "form": form, "dispatch": rules.can_assign(incident, user)}
+        )
+    share_choices([r["form"] for r in rows], ("department",))
+    return page, rows
+
+
+def _console_context(request: HttpRequest, form: IncidentLogForm) -> dict:
+    desk_page, desk_rows = _desk_rows(request)
+    return {
+        "form": form,
+        "desk_page": desk_page,
+        "desk_rows": desk_rows,
+        "awaiting_page": slice_page(
+            selectors.awaiting_confirmation(request.user), request, "rpage"
+        ),
+        "next": request.get_full_path(),
+        "now": timezone.now(),
+    }
+
+
+@login_required
+@require_GET
+def console(request: HttpRequest) -> HttpResponse:
+    """The desk console: log an incident, dispatch the desk's queue, call back resolved ones."""
+    if not has_any_role(request.user, CONSOLE_ROLES):
+        return forbidden(request)
+    context = _console_context(request, IncidentLogForm())
+    target = request.htmx.target if request.htmx else None
+    if target == "desk-queue":
+        return render(request, "servicedesk/partials/desk_queue.html", context)
+    if target == "awaiting-list":
+        return render(request, "servicedesk/partials/awaiting_list.html", context)
+    return render(request, "servicedesk/console.html", context)
+
+
+@login_required
+@require_POST
+def console_log(request: HttpRequest) -> HttpResponse:
+    """Log an incident from the console form (IM1)."""
+    user = request.user
+    if not has_any_role(user, CONSOLE_ROLES):
+        return forbidden(request)
+    form = IncidentLogForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = services.incident_create(
+                by=user,
+                title=data["title"],
+                description=data["description"],
+                nature=data["nature"],
+                source=data["source"],
+                category=data["category"],
+                impact=data["impact"],
+                urgency=data["urgency"],
+                requester=data["requester"],
+                contact=services.Contact(
+                    name=data["contact_name"],
+                    phone=data["contact_phone"],
+                    email=data["contact_email"],
+                    organisation=data["contact_organisation"],
+                ),
+                configuration_item=data["configuration_item"],
+                location=data["location"],
+            )
+        except ValidationError as exc:
+            incident_forms.apply_service_errors(form, exc)
+        else:
+            return _created(request, incident)
+    if request.htmx:
+        return render(request, "servicedesk/partials/log_form.html", {"form": form}, status=400)
+    return render(request, "servicedesk/console.html", _console_context(request, form), status=400)
+
+
+# --- the requester portal ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def portal(request: HttpRequest) -> HttpResponse:
+    """The requester's own incidents, newest first."""
+    if not has_any_role(request.user, PORTAL_ROLES):
+        return forbidden(request)
+    page = slice_page(selectors.requester_incidents(request.user), request)
+    context = {"page": page}
+    if request.htmx and request.htmx.target == "my-requests":
+        return render(request, "servicedesk/partials/my_requests.html", context)
+    return render(request, "servicedesk/portal.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_report(request: HttpRequest) -> HttpResponse:
+    """Report a problem: the incident is logged from the web for the requester."""
+    user = request.user
+    if not has_any_role(user, PORTAL_ROLES):
+        return forbidden(request)
+    if request.method == "GET":
+        return render(request, "servicedesk/report.html", {"form": PortalReportForm()})
+    form = PortalReportForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = services.incident_create(
+                by=user,
+                title=data["title"],
+                description=data["description"],
+                nature=data["nature"],
+                source=Source.WEB,
+                category=data["category"],
+                impact=data["impact"],
+                urgency=data["urgency"],
+                requester=user,
+                contact=services.Contact(phone=data["contact_phone"]),
+            )
+        except ValidationError as exc:
+            incident_forms.apply_service_errors(form, exc)
+        else:
+            return _created(request, incident)
+    if request.htmx:
+        return render(request, "servicedesk/partials/report_form.html", {"form": form}, status=400)
+    return render(request, "servicedesk/report.html", {"form": form}, status=400)

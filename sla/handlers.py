@@ -1,0 +1,106 @@
+"""What the layer above does when a clock needs it: ``sla`` never imports ``incidents``, so the
+incidents app registers its functions here at start-up (``IncidentsConfig.ready``).
+
+- a threshold handler, called by the tick inside the transaction that marks the threshold
+  fired, so that the handler's writes (escalation, notifications) and the fired mark commit
+  together or not at all;
+- a calendar-gap handler, called when a clock's deadline first falls outside the dates its
+  calendar has holiday data for;
+- a deadline handler, called when something other than an incident service (the re-plan
+  command, the admin) moved an incident's nearest deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = [
+    "ThresholdCrossing",
+    "register_calendar_gap_handler",
+    "register_deadline_handler",
+    "register_threshold_handler",
+]
+
+
+@dataclass(frozen=True)
+class ThresholdCrossing:
+    """One threshold of one clock crossed, as the handler sees it."""
+
+    clock_id: int
+    incident_id: int
+    segment_id: int | None
+    target: str  # sla.choices.Target
+    percent: int
+    escalation_level: int  # 0: none; else raise the incident to this level
+    notify: frozenset[str] = field(default_factory=frozenset)  # assignee, lead, …
+    breached: bool = False  # this crossing is the clock's 100 % (the breach)
+    due_at: datetime | None = None  # the instant the threshold was reached
+    at: datetime | None = None  # when the tick handled it
+
+    @property
+    def reason(self) -> str:
+        return f"SLA {self.target} {self.percent}%"
+
+
+@dataclass(frozen=True)
+class CalendarGap:
+    """A clock whose deadline lies beyond the holiday data of its calendar."""
+
+    clock_id: int
+    incident_id: int
+    target: str
+    calendar_code: str
+    deadline: datetime
+    valid_until: object  # date | None
+    at: datetime
+
+
+ThresholdHandler = Callable[[ThresholdCrossing], None]
+GapHandler = Callable[[CalendarGap], None]
+DeadlineHandler = Callable[[int, datetime | None], None]
+
+_threshold_handlers: list[ThresholdHandler] = []
+_gap_handlers: list[GapHandler] = []
+_deadline_handlers: list[DeadlineHandler] = []
+
+
+def _register(registry: list, fn: Callable) -> Callable:
+    if fn not in registry:  # ready() may run twice (tests, autoreload)
+        registry.append(fn)
+    return fn
+
+
+def register_threshold_handler(fn: ThresholdHandler) -> ThresholdHandler:
+    """Call ``fn(crossing)`` for every threshold the tick fires (inside its transaction)."""
+    return _register(_threshold_handlers, fn)
+
+
+def register_calendar_gap_handler(fn: GapHandler) -> GapHandler:
+    """Call ``fn(gap)`` when a clock's deadline first falls beyond its calendar's data."""
+    return _register(_gap_handlers, fn)
+
+
+def register_deadline_handler(fn: DeadlineHandler) -> DeadlineHandler:
+    """Call ``fn(incident_id, nearest_deadline)`` when a re-plan moves it."""
+    return _register(_deadline_handlers, fn)
+
+
+def unregister(fn: Callable) -> None:
+    """Remove a handler from every registry (tests)."""
+    for registry in (_threshold_handlers, _gap_handlers, _deadline_handlers):
+        while fn in registry:
+            registry.remove(fn)
+
+
+def threshold_handlers() -> tuple[ThresholdHandler, ...]:
+    return tuple(_threshold_handlers)
+
+
+def gap_handlers() -> tuple[GapHandler, ...]:
+    return tuple(_gap_handlers)
+
+
+def deadline_handlers() -> tuple[DeadlineHandler, ...]:
+    return tuple(_deadline_handlers)

@@ -1,0 +1,188 @@
+"""Reads of the SLA app: which policy applies to an incident, the clocks of an incident with
+their remaining or overrun business time, the calendars whose data runs out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from sla.calendars import working_calendar
+from sla.choices import COUNTING_STATES, State
+from sla.models import BusinessCalendar, OlaTarget, SlaClock, SlaPolicy
+
+_ZERO = timedelta(0)
+
+
+def _category_chain(category) -> list[int]:
+    """The category's id and its parents' ids, nearest first (read through ``parent``)."""
+    chain: list[int] = []
+    node = category
+    while node is not None and node.pk not in chain:
+        chain.append(node.pk)
+        node = node.parent
+    return chain
+
+
+def policy_for(
+    *, priority: str, nature: str = "", category=None, organisation: str = ""
+) -> SlaPolicy | None:
+    """The active policy that matches and is most specific.
+
+    Specificity is the number of criteria a policy sets (priority, nature, category,
+    requester organisation); among equals a policy on the incident's own category beats
+    one on a parent category, then the lowest ``rank`` wins, then the oldest. The default
+    policy has no criteria, so it matches everything and wins only when nothing else does.
+    """
+    chain = _category_chain(category) if category is not None else []
+    organisation = (organisation or "").strip()
+    candidates = (
+        SlaPolicy.objects.filter(active=True)
+        .filter(Q(priority="") | Q(priority=priority or ""))
+        .filter(Q(nature="") | Q(nature=nature or ""))
+        .filter(Q(category__isnull=True) | Q(category_id__in=chain))
+        .filter(Q(organisation="") | Q(organisation__iexact=organisation))
+        .select_related("calendar")
+    )
+    best, best_key = None, None
+    for policy in candidates:
+        if policy.organisation and not organisation:
+            continue
+        distance = chain.index(policy.category_id) if policy.category_id else 0
+        key = (policy.specificity, -distance, -policy.rank, not policy.is_default, -policy.pk)
+        if best_key is None or key > best_key:
+            best, best_key = policy, key
+    return best
+
+
+def policy_for_incident(incident) -> SlaPolicy | None:
+    """The policy of an incident, from its priority, nature, category and organisation."""
+    return policy_for(
+        priority=incident.priority,
+        nature=incident.nature,
+        category=incident.category,
+        organisation=incident.contact_organisation,
+    )
+
+
+def ola_target_for(department_id: int | None) -> OlaTarget | None:
+    if department_id is None:
+        return None
+    return (
+        OlaTarget.objects.filter(department_id=department_id, active=True)
+        .select_related("calendar")
+        .first()
+    )
+
+
+def consumed(clock: SlaClock, now: datetime) -> timedelta:
+    """Business time the clock has used up to ``now`` (frozen while paused or stopped)."""
+    if not clock.is_counting:
+        return clock.anchor_consumed
+    wc = working_calendar(clock.calendar)
+    return clock.anchor_consumed + wc.elapsed(clock.anchor_at, now)
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """A clock as the detail page and the API show it."""
+
+    id: int
+    target: str
+    target_label: str
+    state: str
+    state_label: str
+    department_code: str | None
+    calendar_code: str
+    target_duration: timedelta
+    started_at: datetime
+    deadline: datetime
+    stopped_at: datetime | None
+    paused_at: datetime | None
+    breached_at: datetime | None
+    consumed: timedelta
+    remaining: timedelta  # business time left; zero once overrun
+    overrun: timedelta  # business time beyond the target; zero while within it
+    percent: int
+    fired: tuple[int, ...]
+    calendar_gap: bool
+
+
+def clock_view(clock: SlaClock, now: datetime | None = None) -> ClockView:
+    now = now or timezone.now()
+    used = consumed(clock, now)
+    left = clock.target_duration - used
+    target = clock.target_duration
+    percent = int(used * 100 / target) if target > _ZERO else (100 if used > _ZERO else 0)
+    department = getattr(getattr(clock, "segment", None), "department", None)
+    return ClockView(
+        id=clock.pk,
+        target=clock.target,
+        target_label=str(clock.get_target_display()),
+        state=clock.state,
+        state_label=str(clock.get_state_display()),
+        department_code=getattr(department, "code", None),
+        calendar_code=clock.calendar.code,
+        target_duration=target,
+        started_at=clock.started_at,
+        deadline=clock.deadline,
+        stopped_at=clock.stopped_at,
+        paused_at=clock.paused_at,
+        breached_at=clock.breached_at,
+        consumed=used,
+        remaining=max(left, _ZERO),
+        overrun=max(-left, _ZERO),
+        percent=percent,
+        fired=tuple(clock.fired or ()),
+        calendar_gap=clock.calendar_gap,
+    )
+
+
+def clocks_for_incident(incident_id: int, *, now: datetime | None = None) -> list[ClockView]:
+    """The clocks of an incident (SLA first, then OLA by segment), with remaining or overrun
+    business time at ``now``. Two queries."""
+    now = now or timezone.now()
+    clocks = (
+        SlaClock.objects.filter(incident_id=incident_id)
+        .select_related("calendar", "segment__department")
+        .order_by("segment_id", "id")
+    )
+    order = {"response": 0, "resolution": 1, "update": 2, "ola_accept": 3, "ola_resolve": 4}
+    views = [clock_view(c, now) for c in clocks]
+    return sorted(views, key=lambda v: (v.target.startswith("ola"), order.get(v.target, 9)))
+
+
+def nearest_deadline(incident_id: int) -> datetime | None:
+    """The nearest deadline of the incident's counting response and resolution clocks."""
+    return (
+        SlaClock.objects.filter(
+            incident_id=incident_id,
+            segment__isnull=True,
+            target__in=("response", "resolution"),
+            state__in=COUNTING_STATES,
+            stopped_at__isnull=True,
+            paused_at__isnull=True,
+        )
+        .order_by("deadline")
+        .values_list("deadline", flat=True)
+        .first()
+    )
+
+
+def clocks_with_calendar_gap():
+    """Clocks still open whose deadline lies beyond their calendar's data (dashboards)."""
+    return SlaClock.objects.filter(calendar_gap=True).exclude(
+        state__in=(State.MET, State.CANCELLED)
+    )
+
+
+def calendars_running_out(*, within_days: int = 60, today: date | None = None):
+    """Active calendars whose holiday data ends within ``within_days`` (or already ended)."""
+    today = today or timezone.localdate()
+    return BusinessCalendar.objects.filter(
+        active=True,
+        always_open=False,
+        valid_until__lt=today + timedelta(days=within_days),
+    )

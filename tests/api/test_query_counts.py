@@ -1,0 +1,70 @@
+"""The list endpoint's SQL does not grow with the number of incidents (3 vs 30)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from incidents import services
+
+pytestmark = pytest.mark.django_db
+
+
+def make(world, n):
+    for i in range(n):
+        incident = world.incident(title=f"事件{i}")
+        if i % 3 == 0:
+            incident = services.incident_assign(
+                incident=incident, by=world.agent, department=world.network
+            )
+        if i % 3 == 1:
+            services.comment_add(incident=incident, by=world.agent, body="x")
+
+
+def count(client, path):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), len(response.json()["results"])
+
+
+@pytest.mark.parametrize("who", ["agent", "tech", "requester"])
+def test_list_queries_constant(world, api, sla_data, who):
+    client = api(getattr(world, who))
+    path = "/api/v1/incidents/?page_size=50"
+    make(world, 3)
+    few, rows_few = count(client, path)
+    make(world, 27)
+    many, rows_many = count(client, path)
+    assert rows_many > rows_few
+    assert few == many, (few, many)
+    # token, roles, (memberships), incidents, SLA clocks, and one query per kind of related
+    # object shown (people, sections, categories, codes): a handful whatever the page size
+    assert many <= 10
+
+
+def test_list_with_filters_queries_constant(world, api, sla_data):
+    client = api(world.agent)
+    path = "/api/v1/incidents/?status=new&status=assigned&category=network-lan&breached=false"
+    make(world, 3)
+    few, _ = count(client, path)
+    make(world, 27)
+    many, _ = count(client, path)
+    assert few == many
+
+
+def test_sub_resource_lists_constant(world, api):
+    incident = world.assigned()
+    client = api(world.agent)
+    for i in range(3):
+        services.comment_add(incident=incident, by=world.tech, body=f"c{i}")
+    few = {
+        sub: count(client, f"/api/v1/incidents/{incident.number}/{sub}/")[0]
+        for sub in ("comments", "events")
+    }
+    for i in range(20):
+        services.comment_add(incident=incident, by=world.lead, body=f"d{i}")
+    many = {
+        sub: count(client, f"/api/v1/incidents/{incident.number}/{sub}/")[0]
+        for sub in ("comments", "events")
+    }
+    assert few == many
