@@ -93,6 +93,7 @@ class EventKind(models.TextChoices):
     ATTACHED = "attached", _("File attached")
     LINKED = "linked", _("Linked")
     RESUME_REMINDER = "resume_reminder", _("Resume reminder sent")
+    SLA_CALENDAR_GAP = "sla_calendar_gap", _("SLA calendar has no data for a deadline")
 
 
 class LinkKind(models.TextChoices):

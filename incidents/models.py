@@ -467,6 +467,8 @@ class Incident(models.Model):
             ),
             models.Index(fields=["status", "-created_at"], name="inc_status_created"),
             models.Index(fields=["-created_at", "-id"], name="inc_created"),
+            # API pollers: changes since a point in time, in a stable order.
+            models.Index(fields=["updated_at", "id"], name="inc_updated"),
             models.Index(
                 fields=["resume_at"],
                 condition=Q(status="suspended"),

@@ -86,6 +86,7 @@ CLEAN_EXCLUDE = [
     "status",
     "number",
     "owner",
+    "created_by",
     "requester",
     "category",
     "closing_category",
@@ -342,7 +343,8 @@ def incident_create(
         }
     )
     if requester is not None and not contact.name:
-        contact.name = requester.get_full_name() or requester.username
+        # Chinese order: surname first, no space.
+        contact.name = f"{requester.last_name}{requester.first_name}".strip() or requester.username
         contact.email = contact.email or requester.email
     with transaction.atomic():
         desk = _desk_department(by)
@@ -470,7 +472,9 @@ def incident_update(
                 diff["priority"] = [incident.priority, new_priority]
                 incident.priority = new_priority
                 fields.add("priority")
-                _set_deadline(incident, sla.clocks_replanned(incident=incident, at=at), fields)
+        # The SLA policy is chosen by priority, nature, category and organisation.
+        if {"priority", "nature", "category", "contact_organisation"} & fields:
+            _set_deadline(incident, sla.clocks_replanned(incident=incident, at=at), fields)
         _save(incident, at, fields)
         events.changed(incident=incident, actor=by, at=at, changes=diff)
         if incident.priority == Priority.P1 and not incident.is_major:

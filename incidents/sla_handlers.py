@@ -18,7 +18,7 @@ from itsm.roles import Role
 logger = logging.getLogger(__name__)
 
 # Not (yet) an EventKind choice: the value is stored as is and shown raw until it is added.
-CALENDAR_GAP_EVENT = getattr(EventKind, "SLA_CALENDAR_GAP", "sla_calendar_gap")
+CALENDAR_GAP_EVENT = EventKind.SLA_CALENDAR_GAP
 
 _TARGET_LABELS = {
     "response": gettext_lazy("response"),

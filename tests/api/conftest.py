@@ -8,6 +8,12 @@ from rest_framework.test import APIClient
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counters(settings):
+    """Throttle counters in this process's memory, empty for each test (clearing the Redis
+    cache would flush the database the Celery broker shares)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "api": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"},
+    }
     caches[settings.API_THROTTLE_CACHE].clear()
     yield
     caches[settings.API_THROTTLE_CACHE].clear()

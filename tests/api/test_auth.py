@@ -210,3 +210,12 @@ def test_migrations_gave_administrators_the_api_admin(role_groups):
         Group.objects.get(name="administrator").permissions.values_list("codename", flat=True)
     )
     assert {"add_systemaccount", "change_webhooksubscription", "add_alertrule"} <= codenames
+
+
+def test_throttle_counters_are_shared_through_redis_when_configured(settings):
+    """In production the counters live in Redis (every web process sees them)."""
+    from itsm import settings as product_settings
+
+    if product_settings.REDIS_URL:
+        assert product_settings.CACHES["api"]["BACKEND"].endswith("RedisCache")
+    assert product_settings.API_THROTTLE_CACHE == "api"
