@@ -41,6 +41,12 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # Pages are rendered without collectstatic: plain static URLs, no manifest.
+    settings.STORAGES["staticfiles"]["BACKEND"] = (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)

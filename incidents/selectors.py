@@ -4,6 +4,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from incidents.choices import HELD_STATUSES, OPEN_STATUSES, Status
 from incidents.models import AssignmentSegment, Comment, Incident, IncidentEvent
+from itsm.models import Department, DepartmentKind
 from itsm.roles import Role, user_roles
 
 SEES_ALL = frozenset(
@@ -138,7 +139,12 @@ def my_queue(user) -> QuerySet:
 
 def desk_queue(user, *, status=None) -> QuerySet:
     """The desk console: new incidents to dispatch, and everything returned to the desk."""
-    qs = Incident.objects.filter(department__kind="service_desk", status__in=OPEN_STATUSES)
+    # Section ids first: filtering through a join on the section's kind would cost the
+    # queue its index order (a sort over every open desk incident).
+    desk_ids = list(
+        Department.objects.filter(kind=DepartmentKind.SERVICE_DESK).values_list("id", flat=True)
+    )
+    qs = Incident.objects.filter(department_id__in=desk_ids, status__in=OPEN_STATUSES)
     if status:
         qs = qs.filter(status=status)
     return _queue(incidents_visible_to(user, qs)).select_related("routed_department")

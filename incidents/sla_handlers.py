@@ -8,7 +8,7 @@ the escalation, its event and the notifications commit with the mark, exactly on
 import logging
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from incidents import events, notify
 from incidents.choices import FINAL_STATUSES, EventKind
@@ -22,7 +22,7 @@ CALENDAR_GAP_EVENT = EventKind.SLA_CALENDAR_GAP
 
 _TARGET_LABELS = {
     "response": gettext_lazy("response"),
-    "resolution": gettext_lazy("resolution"),
+    "resolution": pgettext_lazy("SLA target", "resolution"),
     "update": gettext_lazy("update"),
     "ola_accept": gettext_lazy("OLA acceptance"),
     "ola_resolve": gettext_lazy("OLA resolution or hand-over"),

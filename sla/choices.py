@@ -4,6 +4,7 @@ incident attributes a policy matches on (kept here because ``sla`` never imports
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Weekday(models.IntegerChoices):
@@ -24,8 +25,8 @@ class DayKind(models.TextChoices):
 class Target(models.TextChoices):
     """What a clock measures."""
 
-    RESPONSE = "response", _("Response")
-    RESOLUTION = "resolution", _("Resolution")
+    RESPONSE = "response", pgettext_lazy("SLA target", "Response")
+    RESOLUTION = "resolution", pgettext_lazy("SLA target", "Resolution")
     UPDATE = "update", _("Major-incident update")
     OLA_ACCEPT = "ola_accept", _("OLA: accept")
     OLA_RESOLVE = "ola_resolve", _("OLA: resolve or hand on")
@@ -38,8 +39,8 @@ OLA_TARGETS = (Target.OLA_ACCEPT, Target.OLA_RESOLVE)
 class ThresholdTarget(models.TextChoices):
     """The targets a policy's warning thresholds apply to."""
 
-    RESPONSE = "response", _("Response")
-    RESOLUTION = "resolution", _("Resolution")
+    RESPONSE = "response", pgettext_lazy("SLA target", "Response")
+    RESOLUTION = "resolution", pgettext_lazy("SLA target", "Resolution")
 
 
 class State(models.TextChoices):
