@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import OperationalError, connection
+from django.utils import translation
 
 from incidents import services
 from incidents.choices import EventKind
@@ -136,8 +137,15 @@ def test_ola_breach_tells_the_section_lead(world, sla_demo, clock):
     assert Incident.objects.get(pk=incident.pk).escalation_level == 0
 
 
+@pytest.fixture
+def english():
+    """The reminders are told apart by their English subject."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.mark.django_db
-def test_major_incident_update_reminders_repeat_every_interval(world, sla_demo, clock):
+def test_major_incident_update_reminders_repeat_every_interval(world, sla_demo, clock, english):
     incident = world.incident(impact=1, urgency=1)  # P1: update every 30 min on 24×7
     clock(2026, 11, 23, 9, 31)
     sla_tick()
