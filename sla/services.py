@@ -28,7 +28,12 @@ from sla.businesstime import WorkingCalendar
 from sla.calendars import business_limit, covers, working_calendar, working_days_before
 from sla.choices import COUNTING_STATES, DayKind, State, Target
 from sla.models import BusinessCalendar, CalendarDay, SlaClock, SlaPolicy, SlaThreshold
-from sla.selectors import nearest_deadline, ola_target_for, policy_for_incident
+from sla.selectors import (
+    nearest_deadline,
+    ola_target_for,
+    policy_for_incident,
+    thresholds_by_policy,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +103,10 @@ def _thresholds_for(policy_ids) -> dict[int, list[SlaThreshold]]:
     result: dict[int, list[SlaThreshold]] = defaultdict(list)
     ids = {pk for pk in policy_ids if pk}
     if ids:
-        for threshold in SlaThreshold.objects.filter(policy_id__in=ids).order_by("percent"):
-            result[threshold.policy_id].append(threshold)
+        every = thresholds_by_policy()
+        for pk in ids:
+            if pk in every:
+                result[pk] = every[pk]
     return result
 
 
