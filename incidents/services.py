@@ -271,7 +271,11 @@ def _end_segment(incident: Incident, at: datetime, reason: str) -> AssignmentSeg
     return segment
 
 
-def _start_segment(incident: Incident, at: datetime, reason: str = "") -> AssignmentSegment:
+def _start_segment(
+    incident: Incident, at: datetime, reason: str = "", *, fresh: bool = False
+) -> AssignmentSegment:
+    """Open a segment at the incident's section and start its OLA clocks; ``fresh``: the
+    incident was inserted in this transaction and its SLA clocks are not started yet."""
     segment = AssignmentSegment.objects.create(
         incident=incident,
         department=incident.department,
@@ -279,7 +283,7 @@ def _start_segment(incident: Incident, at: datetime, reason: str = "") -> Assign
         started_at=at,
         handover_reason=reason,
     )
-    sla.ola_segment_started(segment=segment, at=at)
+    sla.ola_segment_started(segment=segment, at=at, fresh=fresh)
     return segment
 
 
@@ -409,8 +413,8 @@ def incident_create(
             validate_constraints=False,
         )
         incident.save()
-        _start_segment(incident, at)
-        deadline = sla.clocks_started(incident=incident, at=at)
+        _start_segment(incident, at, fresh=True)
+        deadline = sla.clocks_started(incident=incident, at=at, fresh=True)
         fields: set[str] = set()
         _set_deadline(incident, deadline, fields)
         if fields:
