@@ -7,6 +7,7 @@ The state graph of DESIGN §2.1 is declared here as django-fsm transitions; the 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from itsm.configcache import VersionedModel
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -99,7 +100,7 @@ class Category(BilingualNameMixin):
             raise ValidationError({"parent": _("A category cannot be its own ancestor.")})
 
 
-class RoutingRule(models.Model):
+class RoutingRule(VersionedModel):
     """Maps a category (and optionally a location and a configuration item) to a section."""
 
     category = models.ForeignKey(
@@ -132,7 +133,7 @@ class RoutingRule(models.Model):
         return f"{' / '.join(parts)} → {self.department.code}"
 
 
-class PriorityMatrixEntry(models.Model):
+class PriorityMatrixEntry(VersionedModel):
     """One cell of the impact × urgency → priority matrix."""
 
     impact = models.PositiveSmallIntegerField(_("impact"), choices=Level.choices)

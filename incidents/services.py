@@ -2,6 +2,7 @@
 check, transition, save, history event, segments, SLA clocks and notifications together.
 """
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,6 +47,7 @@ from incidents.models import (
 )
 from incidents.numbering import format_number, next_number_value
 from incidents.priority import priority_for
+from itsm import configcache
 from itsm.models import Department, DepartmentKind, Membership
 from itsm.roles import Role
 from sla import services as sla
@@ -160,21 +162,8 @@ def _require(errors: dict) -> None:
 
 def _desk_department(by=None) -> Department:
     """The service-desk section: the acting agent's own, else the first active one."""
-    if by is not None and getattr(by, "is_authenticated", False):
-        own = (
-            Department.objects.filter(
-                memberships__user=by, kind=DepartmentKind.SERVICE_DESK, active=True
-            )
-            .order_by("-memberships__is_primary", "code")
-            .first()
-        )
-        if own is not None:
-            return own
-    desk = (
-        Department.objects.filter(kind=DepartmentKind.SERVICE_DESK, active=True)
-        .order_by("code")
-        .first()
-    )
+    user_id = by.pk if by is not None and getattr(by, "is_authenticated", False) else None
+    desk = configcache.cached(("desk-department", user_id), lambda: _load_desk(user_id))
     if desk is None:
         raise ValidationError(
             {
@@ -183,7 +172,25 @@ def _desk_department(by=None) -> Department:
                 )
             }
         )
-    return desk
+    return copy.copy(desk)
+
+
+def _load_desk(user_id) -> Department | None:
+    if user_id is not None:
+        own = (
+            Department.objects.filter(
+                memberships__user_id=user_id, kind=DepartmentKind.SERVICE_DESK, active=True
+            )
+            .order_by("-memberships__is_primary", "code")
+            .first()
+        )
+        if own is not None:
+            return own
+    return (
+        Department.objects.filter(kind=DepartmentKind.SERVICE_DESK, active=True)
+        .order_by("code")
+        .first()
+    )
 
 
 def route(*, category: Category | None, location: str = "", configuration_item: str = ""):
@@ -192,11 +199,7 @@ def route(*, category: Category | None, location: str = "", configuration_item: 
     if category is None:
         return None
     chain = category.ancestors()
-    rules_by_category: dict[int, list[RoutingRule]] = {}
-    for rule in RoutingRule.objects.filter(
-        category_id__in=[c.pk for c in chain], active=True, department__active=True
-    ).select_related("department"):
-        rules_by_category.setdefault(rule.category_id, []).append(rule)
+    rules_by_category = configcache.cached("routing-rules", _load_routing_rules)
     for node in chain:
         best, best_score = None, -1
         for rule in rules_by_category.get(node.pk, []):
@@ -208,16 +211,32 @@ def route(*, category: Category | None, location: str = "", configuration_item: 
             if score > best_score:
                 best, best_score = rule, score
         if best is not None:
-            return best.department
+            return copy.copy(best.department)
     for node in chain:
         if node.default_department_id and node.default_department.active:
             return node.default_department
     return None
 
 
+def _load_routing_rules() -> dict[int, list[RoutingRule]]:
+    """The active rules to active sections, by category (cached: itsm.configcache)."""
+    rules_by_category: dict[int, list[RoutingRule]] = {}
+    for rule in RoutingRule.objects.filter(active=True, department__active=True).select_related(
+        "department"
+    ):
+        rules_by_category.setdefault(rule.category_id, []).append(rule)
+    return rules_by_category
+
+
+def _priority_matrix() -> dict[tuple[int, int], str]:
+    return configcache.cached(
+        "priority-matrix",
+        lambda: {(e.impact, e.urgency): e.priority for e in PriorityMatrixEntry.objects.all()},
+    )
+
+
 def compute_priority(impact: int, urgency: int) -> str:
-    matrix = {(e.impact, e.urgency): e.priority for e in PriorityMatrixEntry.objects.all()}
-    return priority_for(impact, urgency, matrix)
+    return priority_for(impact, urgency, _priority_matrix())
 
 
 def _support_level_for(department: Department) -> str:
@@ -252,7 +271,11 @@ def _end_segment(incident: Incident, at: datetime, reason: str) -> AssignmentSeg
     return segment
 
 
-def _start_segment(incident: Incident, at: datetime, reason: str = "") -> AssignmentSegment:
+def _start_segment(
+    incident: Incident, at: datetime, reason: str = "", *, fresh: bool = False
+) -> AssignmentSegment:
+    """Open a segment at the incident's section and start its OLA clocks; ``fresh``: the
+    incident was inserted in this transaction and its SLA clocks are not started yet."""
     segment = AssignmentSegment.objects.create(
         incident=incident,
         department=incident.department,
@@ -260,7 +283,7 @@ def _start_segment(incident: Incident, at: datetime, reason: str = "") -> Assign
         started_at=at,
         handover_reason=reason,
     )
-    sla.ola_segment_started(segment=segment, at=at)
+    sla.ola_segment_started(segment=segment, at=at, fresh=fresh)
     return segment
 
 
@@ -390,8 +413,8 @@ def incident_create(
             validate_constraints=False,
         )
         incident.save()
-        _start_segment(incident, at)
-        deadline = sla.clocks_started(incident=incident, at=at)
+        _start_segment(incident, at, fresh=True)
+        deadline = sla.clocks_started(incident=incident, at=at, fresh=True)
         fields: set[str] = set()
         _set_deadline(incident, deadline, fields)
         if fields:

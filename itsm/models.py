@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import User, UserManager
 from django.db import models
+from itsm.configcache import VersionedModel, VersionedQuerySet
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -25,12 +26,12 @@ class DepartmentKind(models.TextChoices):
     ADMINISTRATIVE = "administrative", _("Administrative section")
 
 
-class DepartmentQuerySet(models.QuerySet):
+class DepartmentQuerySet(VersionedQuerySet):
     def active(self):
         return self.filter(active=True)
 
 
-class Department(models.Model):
+class Department(VersionedModel):
     """A section of the IT division (or a vendor, or a branch) that can hold incidents."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -81,7 +82,7 @@ class Department(models.Model):
         return self.name_en if lang.startswith("en") else self.name_zh
 
 
-class Membership(models.Model):
+class Membership(VersionedModel):
     """A person's place in a section, with the role they hold there."""
 
     user = models.ForeignKey(
@@ -322,7 +323,7 @@ def webhook_secret() -> str:
     return secrets.token_hex(32)
 
 
-class WebhookSubscription(models.Model):
+class WebhookSubscription(VersionedModel):
     """An outside URL told about incident events by POSTs signed with a shared secret."""
 
     name = models.CharField(_("name"), max_length=100)

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from itsm import configcache
 from itsm.models import WebhookDelivery, WebhookDeliveryState, WebhookSubscription
 
 logger = logging.getLogger(__name__)
@@ -59,8 +60,11 @@ def webhook_event_choices() -> list[tuple[str, str | Promise]]:
 
 
 def webhook_subscriptions_for(event: str) -> list[WebhookSubscription]:
-    """The active subscriptions that want the event kind (one query)."""
-    return [s for s in WebhookSubscription.objects.filter(active=True) if s.wants(event)]
+    """The active subscriptions that want the event kind (cached: itsm.configcache)."""
+    active = configcache.cached(
+        "webhook-subscriptions", lambda: list(WebhookSubscription.objects.filter(active=True))
+    )
+    return [s for s in active if s.wants(event)]
 
 
 def webhook_queue(

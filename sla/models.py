@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from itsm.configcache import VersionedModel
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +54,7 @@ class BilingualName(models.Model):
         return self.name_en if lang.startswith("en") else self.name_zh
 
 
-class BusinessCalendar(BilingualName):
+class BusinessCalendar(VersionedModel, BilingualName):
     """Working hours per weekday, holidays and adjusted working days (调休) in one time zone."""
 
     time_zone = models.CharField(
@@ -156,7 +157,7 @@ class CalendarDay(models.Model):
         return f"{self.date} {self.get_kind_display()} {self.name}".strip()
 
 
-class SlaPolicy(BilingualName):
+class SlaPolicy(VersionedModel, BilingualName):
     """Response and resolution targets for the incidents it matches; the most specific wins."""
 
     priority = models.CharField(
@@ -250,7 +251,7 @@ class SlaPolicy(BilingualName):
             raise ValidationError({"update_interval": _("Leave it empty or make it positive.")})
 
 
-class SlaThreshold(models.Model):
+class SlaThreshold(VersionedModel):
     """At this share of a target, raise the escalation level and tell these people."""
 
     policy = models.ForeignKey(
@@ -291,7 +292,7 @@ class SlaThreshold(models.Model):
         return f"{self.get_target_display()} {self.percent}%"
 
 
-class OlaTarget(models.Model):
+class OlaTarget(VersionedModel):
     """How long an incident may sit with a section before it is accepted, and before it is
     resolved or handed on (operational level agreement)."""
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from sla.calendars import working_calendar
 from sla.choices import COUNTING_STATES, State
-from sla.models import BusinessCalendar, OlaTarget, SlaClock, SlaPolicy
+from itsm import configcache
+from sla.models import BusinessCalendar, OlaTarget, SlaClock, SlaPolicy, SlaThreshold
 
 _ZERO = timedelta(0)
 
@@ -38,16 +39,18 @@ def policy_for(
     """
     chain = _category_chain(category) if category is not None else []
     organisation = (organisation or "").strip()
-    candidates = (
-        SlaPolicy.objects.filter(active=True)
-        .filter(Q(priority="") | Q(priority=priority or ""))
-        .filter(Q(nature="") | Q(nature=nature or ""))
-        .filter(Q(category__isnull=True) | Q(category_id__in=chain))
-        .filter(Q(organisation="") | Q(organisation__iexact=organisation))
-        .select_related("calendar")
-    )
+    priority = priority or ""
+    nature = nature or ""
     best, best_key = None, None
-    for policy in candidates:
+    for policy in active_policies():
+        if policy.priority and policy.priority != priority:
+            continue
+        if policy.nature and policy.nature != nature:
+            continue
+        if policy.category_id is not None and policy.category_id not in chain:
+            continue
+        if policy.organisation and policy.organisation.upper() != organisation.upper():
+            continue
         if policy.organisation and not organisation:
             continue
         distance = chain.index(policy.category_id) if policy.category_id else 0
@@ -55,6 +58,25 @@ def policy_for(
         if best_key is None or key > best_key:
             best, best_key = policy, key
     return best
+
+
+def active_policies() -> list[SlaPolicy]:
+    """The active policies with their calendars (cached per process: itsm.configcache)."""
+    return configcache.cached(
+        "sla-policies", lambda: list(SlaPolicy.objects.filter(active=True).select_related("calendar"))
+    )
+
+
+def thresholds_by_policy() -> dict[int, list[SlaThreshold]]:
+    """Every threshold by policy id, lowest percent first (cached per process)."""
+
+    def load():
+        result: dict[int, list[SlaThreshold]] = {}
+        for threshold in SlaThreshold.objects.order_by("percent"):
+            result.setdefault(threshold.policy_id, []).append(threshold)
+        return result
+
+    return configcache.cached("sla-thresholds", load)
 
 
 def policy_for_incident(incident) -> SlaPolicy | None:
@@ -70,11 +92,21 @@ def policy_for_incident(incident) -> SlaPolicy | None:
 def ola_target_for(department_id: int | None) -> OlaTarget | None:
     if department_id is None:
         return None
-    return (
-        OlaTarget.objects.filter(department_id=department_id, active=True)
-        .select_related("calendar")
-        .first()
-    )
+    return _ola_targets().get(department_id)
+
+
+def _ola_targets() -> dict[int, OlaTarget]:
+    """The first active OLA target of each section, with its calendar (cached per process)."""
+
+    def load():
+        targets: dict[int, OlaTarget] = {}
+        for ola in OlaTarget.objects.filter(active=True).select_related("calendar").order_by(
+            "department__code", "pk"
+        ):
+            targets.setdefault(ola.department_id, ola)
+        return targets
+
+    return configcache.cached("ola-targets", load)
 
 
 def consumed(clock: SlaClock, now: datetime) -> timedelta:

@@ -28,7 +28,12 @@ from sla.businesstime import WorkingCalendar
 from sla.calendars import business_limit, covers, working_calendar, working_days_before
 from sla.choices import COUNTING_STATES, DayKind, State, Target
 from sla.models import BusinessCalendar, CalendarDay, SlaClock, SlaPolicy, SlaThreshold
-from sla.selectors import nearest_deadline, ola_target_for, policy_for_incident
+from sla.selectors import (
+    nearest_deadline,
+    ola_target_for,
+    policy_for_incident,
+    thresholds_by_policy,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +103,10 @@ def _thresholds_for(policy_ids) -> dict[int, list[SlaThreshold]]:
     result: dict[int, list[SlaThreshold]] = defaultdict(list)
     ids = {pk for pk in policy_ids if pk}
     if ids:
-        for threshold in SlaThreshold.objects.filter(policy_id__in=ids).order_by("percent"):
-            result[threshold.policy_id].append(threshold)
+        every = thresholds_by_policy()
+        for pk in ids:
+            if pk in every:
+                result[pk] = every[pk]
     return result
 
 
@@ -329,10 +336,13 @@ def _sync_segments(clocks) -> None:
 # --- the hooks the incident services call -------------------------------------------------------
 
 
-def clocks_started(*, incident, at: datetime) -> datetime | None:
+def clocks_started(*, incident, at: datetime, fresh: bool = False) -> datetime | None:
     """The incident was logged: start its response and resolution clocks (and the update
-    clock when the policy has an update interval) under the policy that matches it."""
-    existing = _lock_clocks(incident.pk, segment__isnull=True)
+    clock when the policy has an update interval) under the policy that matches it.
+
+    ``fresh``: the caller inserted the incident in this transaction, so it has no clocks yet
+    and there is nothing to lock or read back."""
+    existing = [] if fresh else _lock_clocks(incident.pk, segment__isnull=True)
     policy = policy_for_incident(incident)
     if policy is None:
         logger.warning("no SLA policy matches incident %s: no clocks", incident.pk)
@@ -571,13 +581,21 @@ def _plan_key(clock: SlaClock) -> tuple:
     )
 
 
-def ola_segment_started(*, segment, at: datetime) -> datetime | None:
-    """The incident arrived at a section: its OLA clocks start (accept, resolve or hand on)."""
+def ola_segment_started(*, segment, at: datetime, fresh: bool = False) -> datetime | None:
+    """The incident arrived at a section: its OLA clocks start (accept, resolve or hand on).
+
+    ``fresh``: the caller inserted the incident and the segment in this transaction and has
+    not started the incident's SLA clocks yet: the segment has no clocks and the incident no
+    deadline (None is returned without reading anything back)."""
     ola = ola_target_for(segment.department_id)
     if ola is None:
-        return nearest_deadline(segment.incident_id)
+        return None if fresh else nearest_deadline(segment.incident_id)
     wc = working_calendar(ola.calendar)
-    have = set(SlaClock.objects.filter(segment_id=segment.pk).values_list("target", flat=True))
+    have = (
+        set()
+        if fresh
+        else set(SlaClock.objects.filter(segment_id=segment.pk).values_list("target", flat=True))
+    )
     new = []
     for target, duration in (
         (Target.OLA_ACCEPT, ola.accept_within if segment.accepted_at is None else None),
@@ -603,7 +621,7 @@ def ola_segment_started(*, segment, at: datetime) -> datetime | None:
     if new:
         segment.save(update_fields=["ola_accept_due_at", "ola_resolve_due_at"])
     _report_gaps(new, {}, at)
-    return nearest_deadline(segment.incident_id)
+    return None if fresh else nearest_deadline(segment.incident_id)
 
 
 def ola_segment_accepted(*, segment, at: datetime) -> datetime | None:

@@ -10,6 +10,17 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_configuration_cache():
+    """Each test starts without cached configuration: rolled-back rows of an earlier test
+    never bump the generation (itsm.configcache)."""
+    from itsm import configcache
+
+    configcache.bump()
+    yield
+    configcache.bump()
+
+
 @pytest.fixture
 def role_groups(db):
     """The role groups of the data migration; a flushed (transactional) database gets them back."""
