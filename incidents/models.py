@@ -7,7 +7,6 @@ The state graph of DESIGN §2.1 is declared here as django-fsm transitions; the 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from itsm.configcache import VersionedModel
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -32,6 +31,7 @@ from incidents.choices import (
     Status,
     SupportLevel,
 )
+from itsm.configcache import VersionedModel
 from itsm.models import Department
 
 User = settings.AUTH_USER_MODEL

@@ -10,9 +10,10 @@ still uncommitted.
 
 Other processes (other gunicorn workers, Celery) learn of an edit through a shared
 generation counter in the ``api`` cache (Redis in production), raised after commit and read
-once per transaction (one GET), and on each lookup outside one. Without a shared cache (locmem, or Redis unreachable) a process
-reloads each value at the latest ``TTL`` seconds after loading it: that is then the staleness
-bound for edits made in another process; raw SQL edits are not seen before ``TTL`` either.
+once per transaction (one GET), and on each lookup outside one. Without a shared cache
+(locmem, or Redis unreachable) a process reloads each value at the latest ``TTL`` seconds
+after loading it: that is then the staleness bound for edits made in another process; raw
+SQL edits are not seen before ``TTL`` either.
 
 Cached values are shared by every caller of the process: treat them as read-only.
 """
@@ -105,12 +106,7 @@ def cached(key, load: Callable[[], Any]) -> Any:
     hit = _cache.get(key)
     now = time.monotonic()
     shared = _shared_generation()
-    if (
-        hit is not None
-        and hit[0] == _generation
-        and hit[3] == shared
-        and now - hit[1] < TTL
-    ):
+    if hit is not None and hit[0] == _generation and hit[3] == shared and now - hit[1] < TTL:
         return hit[2]
     generation = _generation
     value = load()

@@ -5,12 +5,12 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import User, UserManager
 from django.db import models
-from itsm.configcache import VersionedModel, VersionedQuerySet
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from itsm.configcache import VersionedModel, VersionedQuerySet
 from itsm.notification_kinds import notification_kind_label
 from itsm.roles import SECTION_ROLES, Role
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 
+from itsm import configcache
 from sla.calendars import working_calendar
 from sla.choices import COUNTING_STATES, State
-from itsm import configcache
 from sla.models import BusinessCalendar, OlaTarget, SlaClock, SlaPolicy, SlaThreshold
 
 _ZERO = timedelta(0)
@@ -62,9 +61,11 @@ def policy_for(
 
 def active_policies() -> list[SlaPolicy]:
     """The active policies with their calendars (cached per process: itsm.configcache)."""
-    return configcache.cached(
-        "sla-policies", lambda: list(SlaPolicy.objects.filter(active=True).select_related("calendar"))
-    )
+
+    def load():
+        return list(SlaPolicy.objects.filter(active=True).select_related("calendar"))
+
+    return configcache.cached("sla-policies", load)
 
 
 def thresholds_by_policy() -> dict[int, list[SlaThreshold]]:
@@ -100,8 +101,10 @@ def _ola_targets() -> dict[int, OlaTarget]:
 
     def load():
         targets: dict[int, OlaTarget] = {}
-        for ola in OlaTarget.objects.filter(active=True).select_related("calendar").order_by(
-            "department__code", "pk"
+        for ola in (
+            OlaTarget.objects.filter(active=True)
+            .select_related("calendar")
+            .order_by("department__code", "pk")
         ):
             targets.setdefault(ola.department_id, ola)
         return targets
