@@ -52,8 +52,11 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0, interactive=False)
     from incidents import demo as incidents_demo
     from itsm import demo as itsm_demo
+    from sla import demo as sla_demo
 
     itsm_demo.seed()
+    # Calendars, policies and OLAs: creation benchmarks then include the SLA clocks.
+    sla_demo.seed()
     incidents_demo.seed_configuration()
 
 
