@@ -37,7 +37,8 @@ prepare: install
 
 run: prepare
 	@DEBUG=$${DEBUG:-1} $(BIN)/python scripts/banner.py $(HOST) $(PORT)
-	DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) \
+		$(BIN)/honcho -f Procfile.dev start
 
 services:
 	@bash scripts/ensure_services.sh
