@@ -104,6 +104,10 @@ else:
     # SQLite waits for a write lock instead of failing at once when the web server and
     # the worker write together.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Writers take the lock when their transaction begins: a deferred transaction that
+    # upgrades from read to write fails at once ("database is locked") when another
+    # process writes, whatever the timeout.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------------------
