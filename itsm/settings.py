@@ -7,7 +7,6 @@ Celery uses kombu's file-system transport in ``var/``, so a fresh clone needs on
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,19 +20,16 @@ env = environ.Env(
     LANGUAGE_CODE=(str, "zh-hans"),
 )
 
-# The insecure default exists so that `make run` works from a fresh clone; the check
-# below refuses it whenever DEBUG is off.
+# The insecure default exists so that `make run` and management commands work from a fresh
+# clone; the serving processes (itsm/wsgi.py, the Celery worker and beat) refuse it whenever
+# DEBUG is off, and so does `manage.py check --deploy` (itsm/security.py).
 INSECURE_DEFAULT_SECRET_KEY = "django-insecure-itsm-development-only-change-me"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 
-if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "SECRET_KEY must be set in the environment when DEBUG is off "
-        "(the built-in development key is refused in production)."
-    )
+SECRET_KEY_IS_DEFAULT = SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,11 +1,4 @@
-"""
-WSGI config for itsm project.
-
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+"""The WSGI application (gunicorn); it refuses to serve with the development secret key."""
 
 import os
 
@@ -14,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "itsm.settings")
 
 application = get_wsgi_application()
+
+from itsm.security import refuse_insecure_production  # noqa: E402 - needs Django set up
+
+refuse_insecure_production()

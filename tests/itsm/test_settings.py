@@ -84,10 +84,47 @@ def test_database_and_redis_urls_are_used_when_given(tmp_path):
     assert cfg["hosts"] == ["itsm.example", "localhost"]
 
 
+def _run(tmp_path, code, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in BASE_ENV_DROP}
+    clean.update({"DJANGO_SETTINGS_MODULE": "itsm.settings", "ITSM_VAR_DIR": str(tmp_path / "var")})
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, *code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_production_refuses_the_default_secret_key(tmp_path):
-    result = _settings(tmp_path, DEBUG="0")
+    result = _run(tmp_path, ["-c", "import itsm.wsgi"], DEBUG="0")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_worker_and_beat_refuse_the_default_secret_key(tmp_path):
+    code = (
+        "import django; django.setup(); from celery.signals import worker_init, beat_init; "
+        "import itsm.celery; {signal}.send(sender=None)"
+    )
+    for signal in ("worker_init", "beat_init"):
+        result = _run(tmp_path, ["-c", code.format(signal=signal)], DEBUG="0")
+        assert result.returncode != 0, signal
+        assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_deploy_check_reports_the_default_secret_key(tmp_path):
+    result = _run(tmp_path, ["manage.py", "check", "--deploy"], DEBUG="0")
+    assert result.returncode != 0
+    assert "itsm.E001" in result.stderr
+
+
+def test_production_serves_with_a_real_secret_key(tmp_path):
+    result = _run(tmp_path, ["-c", "import itsm.wsgi"], DEBUG="0", SECRET_KEY="a-real-secret")
+    assert result.returncode == 0, result.stderr
+
+
+def test_management_commands_run_without_any_environment(tmp_path):
+    result = _run(tmp_path, ["manage.py", "makemigrations", "--check", "--dry-run"])
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 @pytest.mark.parametrize("debug", ["1", "true"])
