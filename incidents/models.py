@@ -37,8 +37,9 @@ from itsm.models import Department
 User = settings.AUTH_USER_MODEL
 
 
-class BilingualNameMixin(models.Model):
-    """A code with a Chinese and an English name; ``name`` follows the active language."""
+class BilingualNameMixin(VersionedModel):
+    """A code with a Chinese and an English name; ``name`` follows the active language.
+    Configuration: writes invalidate the per-process caches (``itsm.configcache``)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
@@ -293,6 +294,7 @@ class Incident(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="requested_incidents",
+        db_index=False,  # inc_requester_created (requester, created_at) serves it
     )
     contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
@@ -311,7 +313,11 @@ class Incident(models.Model):
         _("status"), default=Status.NEW, choices=Status.choices, protected=True, max_length=12
     )
     owner = models.ForeignKey(
-        User, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_incidents"
+        User,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_incidents",
+        db_index=False,  # inc_owner_status (owner, status) serves it
     )
     created_by = models.ForeignKey(
         User,
@@ -321,6 +327,7 @@ class Incident(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("The person or system account that logged the incident."),
+        db_index=False,  # inc_created_by (created_by, created_at) serves it
     )
     department = models.ForeignKey(
         Department,
@@ -658,7 +665,11 @@ class IncidentEvent(models.Model):
     """One entry of an incident's append-only history: who did what, when, and why."""
 
     incident = models.ForeignKey(
-        Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="events"
+        Incident,
+        verbose_name=_("incident"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,  # incevent_incident_at (incident, at, id) serves it
     )
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
@@ -704,7 +715,11 @@ class AssignmentSegment(models.Model):
         Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="segments"
     )
     department = models.ForeignKey(
-        Department, verbose_name=_("section"), on_delete=models.PROTECT, related_name="+"
+        Department,
+        verbose_name=_("section"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # segment_dept_start (department, started_at) serves it
     )
     assignee = models.ForeignKey(
         User,

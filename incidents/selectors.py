@@ -3,9 +3,11 @@
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from incidents.choices import HELD_STATUSES, OPEN_STATUSES, Status
-from incidents.models import AssignmentSegment, Comment, Incident, IncidentEvent
+from incidents.models import AssignmentSegment, Category, Comment, Incident, IncidentEvent
+from itsm import configcache
 from itsm.models import Department, DepartmentKind
 from itsm.roles import Role, user_roles
+from itsm.selectors import departments_by_id
 
 SEES_ALL = frozenset(
     {
@@ -19,6 +21,42 @@ SEES_ALL = frozenset(
 SECTION_WORKERS = frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.SYSTEM})
 
 LIST_RELATED = ("department", "assignee", "owner", "category", "requester")
+
+
+def categories_by_id() -> dict[int, Category]:
+    """Every category by id, with its parent and its default section linked in memory, so
+    that walking up the tree reads nothing (cached per process: itsm.configcache). The
+    instances are shared: read them, never change them."""
+
+    def load():
+        categories = Category.objects.in_bulk()
+        departments = departments_by_id()
+        parent = Category._meta.get_field("parent")
+        default_department = Category._meta.get_field("default_department")
+        for category in categories.values():
+            parent.set_cached_value(category, categories.get(category.parent_id))
+            default_department.set_cached_value(
+                category, departments.get(category.default_department_id)
+            )
+        return categories
+
+    return configcache.cached("categories", load)
+
+
+def category_by_code(code: str) -> Category | None:
+    """The category with this code, its parents linked (from the cache)."""
+    by_code = configcache.cached(
+        "categories-by-code", lambda: {c.code: c for c in categories_by_id().values()}
+    )
+    return by_code.get(code)
+
+
+def category_linked(category: Category | None) -> Category | None:
+    """The cached instance of ``category`` (its parents and default section in memory);
+    the given one when the cache does not know it yet."""
+    if category is None:
+        return None
+    return categories_by_id().get(category.pk, category)
 
 
 def incidents_visible_to(user, qs: QuerySet | None = None) -> QuerySet:

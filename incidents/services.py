@@ -47,6 +47,7 @@ from incidents.models import (
 )
 from incidents.numbering import format_number, next_number_value
 from incidents.priority import priority_for
+from incidents.selectors import category_linked
 from itsm import configcache
 from itsm.models import Department, DepartmentKind, Membership
 from itsm.roles import Role
@@ -198,7 +199,7 @@ def route(*, category: Category | None, location: str = "", configuration_item: 
     category and then its parents; else the nearest category's default section."""
     if category is None:
         return None
-    chain = category.ancestors()
+    chain = category_linked(category).ancestors()
     rules_by_category = configcache.cached("routing-rules", _load_routing_rules)
     for node in chain:
         best, best_score = None, -1
@@ -214,7 +215,7 @@ def route(*, category: Category | None, location: str = "", configuration_item: 
             return copy.copy(best.department)
     for node in chain:
         if node.default_department_id and node.default_department.active:
-            return node.default_department
+            return copy.copy(node.default_department)
     return None
 
 
@@ -271,11 +272,8 @@ def _end_segment(incident: Incident, at: datetime, reason: str) -> AssignmentSeg
     return segment
 
 
-def _start_segment(
-    incident: Incident, at: datetime, reason: str = "", *, fresh: bool = False
-) -> AssignmentSegment:
-    """Open a segment at the incident's section and start its OLA clocks; ``fresh``: the
-    incident was inserted in this transaction and its SLA clocks are not started yet."""
+def _start_segment(incident: Incident, at: datetime, reason: str = "") -> AssignmentSegment:
+    """Open a segment at the incident's section and start its OLA clocks."""
     segment = AssignmentSegment.objects.create(
         incident=incident,
         department=incident.department,
@@ -283,7 +281,7 @@ def _start_segment(
         started_at=at,
         handover_reason=reason,
     )
-    sla.ola_segment_started(segment=segment, at=at, fresh=fresh)
+    sla.ola_segment_started(segment=segment, at=at)
     return segment
 
 
@@ -351,6 +349,8 @@ def incident_create(
     at = at or timezone.now()
     contact = contact or Contact()
     title = (title or "").strip()
+    # The cached instance: its parents are in memory for routing and the SLA policy.
+    category = category_linked(category)
     _require(
         {
             "title": [_("A title is required.")] if not title else None,
@@ -412,13 +412,23 @@ def incident_create(
             validate_unique=False,
             validate_constraints=False,
         )
+        # The clocks are planned first, so the incident and its segment are written once,
+        # with their deadlines, and the clocks in one statement.
+        opening = sla.clocks_planned(incident=incident, at=at)
+        incident.next_deadline_at = opening.deadline
         incident.save()
-        _start_segment(incident, at, fresh=True)
-        deadline = sla.clocks_started(incident=incident, at=at, fresh=True)
-        fields: set[str] = set()
-        _set_deadline(incident, deadline, fields)
-        if fields:
-            incident.save(update_fields=sorted(fields))
+        segment = AssignmentSegment.objects.create(
+            incident=incident,
+            department=incident.department,
+            assignee=incident.assignee,
+            started_at=at,
+            ola_accept_due_at=opening.ola_accept_due_at,
+            ola_resolve_due_at=opening.ola_resolve_due_at,
+        )
+        # The SLA clocks as inserted, for the caller's answer (no read back).
+        incident.loaded_sla_clocks = sla.clocks_opened(
+            opening, incident=incident, segment=segment, at=at
+        )
         events.created(incident=incident, actor=by, at=at)
         if priority == Priority.P1:
             _declare_major(incident, by=by, at=at)

@@ -10,10 +10,12 @@ still uncommitted.
 
 Other processes (other gunicorn workers, Celery) learn of an edit through a shared
 generation counter in the ``api`` cache (Redis in production), raised after commit and read
-once per transaction (one GET), and on each lookup outside one. Without a shared cache
-(locmem, or Redis unreachable) a process reloads each value at the latest ``TTL`` seconds
-after loading it: that is then the staleness bound for edits made in another process; raw
-SQL edits are not seen before ``TTL`` either.
+once per request or task (one GET: ``begin_scope``/``end_scope`` run on Django's request
+and Celery's task signals), else once per transaction, and on each lookup outside one.
+Without a shared cache (locmem, or Redis unreachable) a process reloads each value at the
+latest ``TTL`` seconds after loading it: that is then the staleness bound for edits made in
+another process; raw SQL edits are not seen before ``TTL`` either. Roles (group
+memberships) are cached the same way; ``itsm.roles.groups_changed`` invalidates them.
 
 Cached values are shared by every caller of the process: treat them as read-only.
 """
@@ -66,10 +68,28 @@ def _read_shared_generation():
         return None
 
 
+_UNREAD = object()
+
+
+def begin_scope(**kwargs) -> None:
+    """A request or a task starts: the shared generation is read once for all of it."""
+    _local.scope = [_UNREAD]
+
+
+def end_scope(**kwargs) -> None:
+    _local.scope = None
+
+
 def _shared_generation():
-    """The shared generation, read once per transaction (one GET) and on every call outside
-    one. Inside a transaction the marker hook tells whether the memo is from this one: Django
-    drops pending on-commit hooks when the transaction commits or rolls back."""
+    """The shared generation, read once per request or task, else once per transaction
+    (one GET) and on every call outside one. Inside a transaction the marker hook tells
+    whether the memo is from this one: Django drops pending on-commit hooks when the
+    transaction commits or rolls back."""
+    scope = getattr(_local, "scope", None)
+    if scope is not None:
+        if scope[0] is _UNREAD:
+            scope[0] = _read_shared_generation()
+        return scope[0]
     if not connection.in_atomic_block:
         return _read_shared_generation()
     marker = getattr(_local, "marker", None)

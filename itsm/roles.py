@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from itsm import configcache
+
 
 class Role(models.TextChoices):
     """A user's role; each is a Django group of the same name."""
@@ -45,12 +47,17 @@ STAFF_ROLES = frozenset(
 
 
 def user_roles(user) -> frozenset[str]:
-    """The role codes a user holds (their group names that are roles), cached on the user."""
+    """The role codes a user holds (their group names that are roles), cached on the user
+    and per process (``itsm.configcache``: group changes invalidate it, see
+    ``groups_changed``)."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     cached = getattr(user, "_itsm_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
+        names = configcache.cached(
+            ("user-groups", user.pk),
+            lambda: frozenset(user.groups.values_list("name", flat=True)),
+        )
         cached = frozenset(names & set(Role.values))
         if user.is_superuser:
             cached = cached | {Role.ADMINISTRATOR}
@@ -65,3 +72,9 @@ def has_role(user, *roles: str) -> bool:
 
 # Vendor engineers are outsiders: they see only what is assigned to their vendor section.
 INTERNAL_STAFF_ROLES = STAFF_ROLES - {Role.VENDOR}
+
+
+def groups_changed(**kwargs) -> None:
+    """A user's groups or a group changed: the cached roles are out of date everywhere
+    (connected to the signals of ``User.groups`` and ``Group`` in ``ItsmConfig.ready``)."""
+    configcache.changed()

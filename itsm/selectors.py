@@ -5,8 +5,23 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db.models import QuerySet
 
+from itsm import configcache
 from itsm.models import Department, Membership, Notification, NotificationPreference
 from itsm.notification_kinds import notification_kinds
+
+
+def departments_by_id() -> dict[int, Department]:
+    """Every section, active or not, by id (cached per process: itsm.configcache). The
+    instances are shared: read them, copy one before changing it."""
+    return configcache.cached("departments", lambda: Department.objects.in_bulk())
+
+
+def department_by_code(code: str) -> Department | None:
+    """The section with this code, from the cache (None when there is none)."""
+    by_code = configcache.cached(
+        "departments-by-code", lambda: {d.code: d for d in departments_by_id().values()}
+    )
+    return by_code.get(code)
 
 
 def departments_of(user) -> QuerySet[Department]:

@@ -336,18 +336,26 @@ def _sync_segments(clocks) -> None:
 # --- the hooks the incident services call -------------------------------------------------------
 
 
-def clocks_started(*, incident, at: datetime, fresh: bool = False) -> datetime | None:
-    """The incident was logged: start its response and resolution clocks (and the update
-    clock when the policy has an update interval) under the policy that matches it.
+@dataclass
+class OpeningClocks:
+    """The clocks of an incident about to be logged, planned before its rows exist: the
+    caller writes ``deadline`` and the OLA due times with the incident and its first
+    segment, then hands the plan to ``clocks_opened`` (one INSERT for every clock)."""
 
-    ``fresh``: the caller inserted the incident in this transaction, so it has no clocks yet
-    and there is nothing to lock or read back."""
-    existing = [] if fresh else _lock_clocks(incident.pk, segment__isnull=True)
+    sla: list[SlaClock]
+    ola: list[SlaClock]
+    deadline: datetime | None
+    ola_accept_due_at: datetime | None = None
+    ola_resolve_due_at: datetime | None = None
+
+
+def _sla_clocks_for(incident, at: datetime, have=frozenset()) -> list[SlaClock]:
+    """New response, resolution (and update) clocks under the policy that matches the
+    incident, planned from ``at``; none for the targets in ``have``."""
     policy = policy_for_incident(incident)
     if policy is None:
-        logger.warning("no SLA policy matches incident %s: no clocks", incident.pk)
-        return _nearest(existing)
-    have = {c.target for c in existing}
+        logger.warning("no SLA policy matches incident %s: no clocks", incident.number)
+        return []
     thresholds = _thresholds_for([policy.pk])
     wc = working_calendar(policy.calendar)
     new = []
@@ -368,9 +376,81 @@ def clocks_started(*, incident, at: datetime, fresh: bool = False) -> datetime |
         )
         _plan(clock, wc, at, thresholds)
         new.append(clock)
+    return new
+
+
+def _ola_clocks_for(
+    *, department_id, incident_id, segment_id, accepted: bool, at: datetime, have=frozenset()
+) -> list[SlaClock]:
+    """New OLA clocks of a segment at the section (accept unless ``accepted``, resolve or
+    hand on), planned from ``at``; none for the targets in ``have``."""
+    ola = ola_target_for(department_id)
+    if ola is None:
+        return []
+    wc = working_calendar(ola.calendar)
+    new = []
+    for target, duration in (
+        (Target.OLA_ACCEPT, None if accepted else ola.accept_within),
+        (Target.OLA_RESOLVE, ola.resolve_within),
+    ):
+        if duration is None or target in have:
+            continue
+        clock = _new_clock(
+            incident_id=incident_id,
+            segment_id=segment_id,
+            target=target,
+            calendar=ola.calendar,
+            duration=duration,
+            at=at,
+            ola=ola,
+        )
+        _plan(clock, wc, at, {})
+        new.append(clock)
+    return new
+
+
+def _ola_due(clocks) -> dict[str, datetime]:
+    return {
+        "ola_accept_due_at" if c.target == Target.OLA_ACCEPT else "ola_resolve_due_at": c.deadline
+        for c in clocks
+    }
+
+
+def clocks_planned(*, incident, at: datetime) -> OpeningClocks:
+    """Plan the clocks of an incident that is being logged, before it is inserted: its
+    SLA clocks under the policy that matches it and the OLA clocks of the section holding
+    it. Reads only the cached configuration; writes nothing."""
+    sla_clocks = _sla_clocks_for(incident, at)
+    ola_clocks = _ola_clocks_for(
+        department_id=incident.department_id,
+        incident_id=None,
+        segment_id=None,
+        accepted=incident.accepted_at is not None,
+        at=at,
+    )
+    due = _ola_due(ola_clocks)
+    return OpeningClocks(
+        sla=sla_clocks,
+        ola=ola_clocks,
+        deadline=_nearest(sla_clocks),
+        ola_accept_due_at=due.get("ola_accept_due_at"),
+        ola_resolve_due_at=due.get("ola_resolve_due_at"),
+    )
+
+
+def clocks_opened(opening: OpeningClocks, *, incident, segment, at: datetime) -> list[SlaClock]:
+    """The incident and its first segment are inserted: insert the clocks ``clocks_planned``
+    gave (one statement) and report deadlines beyond the calendars' data. Returns the
+    incident's SLA clocks (not the OLA ones)."""
+    for clock in opening.sla:
+        clock.incident_id = incident.pk
+    for clock in opening.ola:
+        clock.incident_id = incident.pk
+        clock.segment_id = segment.pk
+    new = opening.sla + opening.ola
     SlaClock.objects.bulk_create(new)
     _report_gaps(new, {}, at)
-    return _nearest(existing + new)
+    return opening.sla
 
 
 def clocks_response_met(*, incident, at: datetime) -> datetime | None:
@@ -581,47 +661,28 @@ def _plan_key(clock: SlaClock) -> tuple:
     )
 
 
-def ola_segment_started(*, segment, at: datetime, fresh: bool = False) -> datetime | None:
+def ola_segment_started(*, segment, at: datetime) -> datetime | None:
     """The incident arrived at a section: its OLA clocks start (accept, resolve or hand on).
-
-    ``fresh``: the caller inserted the incident and the segment in this transaction and has
-    not started the incident's SLA clocks yet: the segment has no clocks and the incident no
-    deadline (None is returned without reading anything back)."""
-    ola = ola_target_for(segment.department_id)
-    if ola is None:
-        return None if fresh else nearest_deadline(segment.incident_id)
-    wc = working_calendar(ola.calendar)
-    have = (
-        set()
-        if fresh
-        else set(SlaClock.objects.filter(segment_id=segment.pk).values_list("target", flat=True))
+    (The first segment of a new incident is planned by ``clocks_planned`` instead.)"""
+    if ola_target_for(segment.department_id) is None:
+        return nearest_deadline(segment.incident_id)
+    have = set(SlaClock.objects.filter(segment_id=segment.pk).values_list("target", flat=True))
+    new = _ola_clocks_for(
+        department_id=segment.department_id,
+        incident_id=segment.incident_id,
+        segment_id=segment.pk,
+        accepted=segment.accepted_at is not None,
+        at=at,
+        have=have,
     )
-    new = []
-    for target, duration in (
-        (Target.OLA_ACCEPT, ola.accept_within if segment.accepted_at is None else None),
-        (Target.OLA_RESOLVE, ola.resolve_within),
-    ):
-        if duration is None or target in have:
-            continue
-        clock = _new_clock(
-            incident_id=segment.incident_id,
-            segment_id=segment.pk,
-            target=target,
-            calendar=ola.calendar,
-            duration=duration,
-            at=at,
-            ola=ola,
-        )
-        _plan(clock, wc, at, {})
-        new.append(clock)
     SlaClock.objects.bulk_create(new)
-    for clock in new:
-        name = "ola_accept_due_at" if clock.target == Target.OLA_ACCEPT else "ola_resolve_due_at"
-        setattr(segment, name, clock.deadline)
-    if new:
+    due = _ola_due(new)
+    for name, deadline in due.items():
+        setattr(segment, name, deadline)
+    if due:
         segment.save(update_fields=["ola_accept_due_at", "ola_resolve_due_at"])
     _report_gaps(new, {}, at)
-    return None if fresh else nearest_deadline(segment.incident_id)
+    return nearest_deadline(segment.incident_id)
 
 
 def ola_segment_accepted(*, segment, at: datetime) -> datetime | None:

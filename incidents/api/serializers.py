@@ -19,6 +19,7 @@ from incidents.models import (
     SuspendReason,
     WorkLog,
 )
+from incidents.selectors import category_by_code
 from itsm.api.serializers import StrictSerializer
 from itsm.models import Department
 from sla.choices import State, Target
@@ -37,14 +38,20 @@ class CodeField(serializers.SlugRelatedField):
         "invalid": _("Give a code (text)."),
     }
 
-    def __init__(self, model_label, **kwargs):
+    def __init__(self, model_label, *, lookup=None, **kwargs):
         self.model_label = model_label
+        self.lookup = lookup  # code -> object or None, instead of the queryset (a cache)
         kwargs.setdefault("slug_field", "code")
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.lookup is not None:
+            found = self.lookup(data)
+            if found is None:
+                self.fail("does_not_exist", model=self.model_label, value=data)
+            return found
         try:
             return self.get_queryset().get(code=data)
         except (TypeError, ValueError, self.get_queryset().model.DoesNotExist):
@@ -127,7 +134,7 @@ class IncidentSlaSerializer(serializers.Serializer):
     clocks = SlaClockBriefSerializer(many=True)
 
     def to_representation(self, incident):
-        clocks = getattr(incident, "api_sla_clocks", None)
+        clocks = getattr(incident, "loaded_sla_clocks", None)
         if clocks is None:
             clocks = list(incident.sla_clocks.filter(segment__isnull=True).order_by("id"))
         by_target = {c.target: c for c in clocks}
@@ -202,7 +209,7 @@ class _Formatter:
         }
 
     def sla(self, incident) -> dict:
-        clocks = getattr(incident, "api_sla_clocks", None)
+        clocks = getattr(incident, "loaded_sla_clocks", None)
         if clocks is None:
             clocks = list(incident.sla_clocks.filter(segment__isnull=True).order_by("id"))
         by_target = {c.target: c for c in clocks}
@@ -426,6 +433,7 @@ class IncidentCreateSerializer(StrictSerializer):
     category = CodeField(
         _("category"),
         queryset=Category.objects.all(),
+        lookup=category_by_code,
         required=False,
         allow_null=True,
         help_text=_("Category code: decides the section it is routed to."),
@@ -450,7 +458,9 @@ class IncidentUpdateSerializer(StrictSerializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(allow_blank=True)
     nature = serializers.ChoiceField(choices=Nature.choices)
-    category = CodeField(_("category"), queryset=Category.objects.all(), allow_null=True)
+    category = CodeField(
+        _("category"), queryset=Category.objects.all(), lookup=category_by_code, allow_null=True
+    )
     impact = level_field(LEVEL_HELP)
     urgency = level_field(LEVEL_HELP)
     configuration_item = serializers.CharField(max_length=200, allow_blank=True)

@@ -427,7 +427,7 @@ class IncidentViewSet(
                     queryset=SlaClock.objects.filter(segment__isnull=True)
                     .only(*SLA_FIELDS)
                     .order_by("id"),
-                    to_attr="api_sla_clocks",
+                    to_attr="loaded_sla_clocks",
                 )
             )
         return qs

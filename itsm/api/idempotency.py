@@ -8,13 +8,14 @@ kept; on any error the transaction rolls back with the key, so the client may re
 already used for a request with another method, path or body answers 422.
 """
 
+import functools
 import hashlib
 import json
 import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -63,24 +64,56 @@ def _stored(response) -> tuple[object, dict]:
     return body, headers
 
 
+_KEY_COLUMNS = ("user", "key", "method", "path", "request_hash", "response_headers", "created_at")
+
+
+@functools.cache
+def _insert_key_sql(vendor: str) -> str:
+    """The claim's INSERT, built from the model's own table and column names only."""
+    qn = connection.ops.quote_name
+    meta = IdempotencyKey._meta
+
+    def column(name):
+        return qn(meta.get_field(name).column)
+
+    columns = ", ".join(column(name) for name in _KEY_COLUMNS)
+    values = ", ".join(["%s"] * len(_KEY_COLUMNS))
+    return (
+        f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({values}) "  # noqa: S608
+        f"ON CONFLICT ({column('user')}, {column('key')}) DO NOTHING "
+        f"RETURNING {qn(meta.pk.column)}"
+    )
+
+
+def _insert_key(*, user, key: str, method: str, path: str, digest: str) -> int | None:
+    """Insert the key's row and return its id, or None when the key has a committed row
+    already. One statement: ``ON CONFLICT DO NOTHING`` waits for a concurrent holder of the
+    key to commit or roll back (PostgreSQL; SQLite 3.35+ serialises writers anyway)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _insert_key_sql(connection.vendor),
+            [user.pk, key, method, path[:500], digest, "{}", now],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _claim(*, user, key: str, method: str, path: str, digest: str):
-    """Insert the key's row (waiting for a concurrent holder of the key to finish), or
-    return the committed row a previous request left."""
+    """Insert the key's row (waiting for a concurrent holder of the key to finish): its id,
+    or the committed row a previous request left."""
     for _attempt in range(2):
-        try:
-            with transaction.atomic():
-                return IdempotencyKey.objects.create(
-                    user=user, key=key, method=method, path=path[:500], request_hash=digest
-                ), None
-        except IntegrityError:
-            existing = IdempotencyKey.objects.filter(user=user, key=key).first()
-            if existing is None:  # the holder rolled back meanwhile: try again
-                continue
-            ttl = timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
-            if existing.created_at < timezone.now() - ttl:
-                existing.delete()
-                continue
-            return None, existing
+        record_id = _insert_key(user=user, key=key, method=method, path=path, digest=digest)
+        if record_id is not None:
+            return record_id, None
+        existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if existing is None:  # deleted meanwhile (purged): try again
+            continue
+        ttl = timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
+        if existing.created_at < timezone.now() - ttl:
+            existing.delete()
+            continue
+        return None, existing
     raise exceptions.APIException(_("The Idempotency-Key could not be claimed; retry."))
 
 
@@ -92,7 +125,7 @@ def run_idempotent(request, key: str, call):
         )
     digest = request_hash(request)
     with transaction.atomic():
-        record, existing = _claim(
+        record_id, existing = _claim(
             user=request.user,
             key=key,
             method=request.method,
@@ -108,9 +141,10 @@ def run_idempotent(request, key: str, call):
             return Response(existing.response_body, status=existing.status_code, headers=headers)
         response = call()
         if 200 <= response.status_code < 300:
-            record.response_body, record.response_headers = _stored(response)
-            record.status_code = response.status_code
-            record.save(update_fields=["response_body", "response_headers", "status_code"])
+            body, headers = _stored(response)
+            IdempotencyKey.objects.filter(pk=record_id).update(
+                response_body=body, response_headers=headers, status_code=response.status_code
+            )
         else:
             # Nothing the request did is kept, not even its key: the client may retry.
             transaction.set_rollback(True)
