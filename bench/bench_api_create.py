@@ -4,8 +4,14 @@ DRF endpoint inserting one row, in the same run (DESIGN §8: at least half its t
 Both go through the same stack (token authentication, per-token throttling, JSON); the
 incident one also routes, prioritises, starts the SLA clocks, writes the history, the
 segments and the notification outbox. Clients are threads with keep-alive connections.
+Creation is measured with an ``Idempotency-Key`` on every request (what integrations should
+send: the key's row and the stored answer are part of the cost) and without one.
 
-    BENCH_CLIENTS=8 BENCH_SECONDS=15 BENCH_WORKERS=3 python bench/bench_api_create.py
+The series run in interleaved rounds (bare, with key, without key; BENCH_ROUNDS times) so
+that a machine whose speed drifts during the run (shared CPUs) does not favour one of them;
+each ratio is reported over the whole run and as the median of the rounds.
+
+    BENCH_CLIENTS=8 BENCH_SECONDS=15 BENCH_ROUNDS=3 BENCH_WORKERS=3 python bench/bench_api_create.py
 """
 
 import http.client
@@ -25,7 +31,7 @@ from common import BENCH_DATABASE, PG, ROOT, report, setup_django
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
-IDEMPOTENCY = os.environ.get("BENCH_IDEMPOTENCY", "1") == "1"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 HERE = Path(__file__).resolve().parent
 
 
@@ -76,7 +82,9 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def load(port: int, path: str, body_for, token: str, seconds: float) -> tuple[float, list]:
+def load(
+    port: int, path: str, body_for, token: str, seconds: float, *, idempotency: bool
+) -> tuple[float, list]:
     """Requests per second over ``seconds`` with CLIENTS keep-alive clients; latencies (ms)."""
     stop = time.monotonic() + seconds
     counts, latencies, errors = [0] * CLIENTS, [], []
@@ -87,7 +95,7 @@ def load(port: int, path: str, body_for, token: str, seconds: float) -> tuple[fl
         mine = []
         while time.monotonic() < stop:
             headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
-            if IDEMPOTENCY:
+            if idempotency:
                 headers["Idempotency-Key"] = uuid.uuid4().hex
             t0 = time.perf_counter()
             conn.request("POST", path, body=json.dumps(body_for()), headers=headers)
@@ -145,11 +153,23 @@ def main() -> None:
                 "contact": {"phone": "8888"},
             }
 
-        # Warm up both (connections, calendars, imports in every worker).
-        load(port, "/bench/bare/", bare_body, token, 2)
-        load(port, "/api/v1/incidents/", incident_body, token, 2)
-        bare, bare_lat = load(port, "/bench/bare/", bare_body, token, SECONDS)
-        create, create_lat = load(port, "/api/v1/incidents/", incident_body, token, SECONDS)
+        series = {
+            "bare": ("/bench/bare/", bare_body, False),
+            "key": ("/api/v1/incidents/", incident_body, True),
+            "nokey": ("/api/v1/incidents/", incident_body, False),
+        }
+        # Warm up (connections, calendars, imports in every worker).
+        for path, body_for, idempotency in series.values():
+            load(port, path, body_for, token, 2, idempotency=idempotency)
+        rates = {name: [] for name in series}
+        latencies = {name: [] for name in series}
+        for _round in range(ROUNDS):
+            for name, (path, body_for, idempotency) in series.items():
+                rate, lat = load(
+                    port, path, body_for, token, SECONDS / ROUNDS, idempotency=idempotency
+                )
+                rates[name].append(rate)
+                latencies[name].extend(lat)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -159,22 +179,34 @@ def main() -> None:
     def p95(samples):
         return statistics.quantiles(samples, n=20)[-1]
 
-    ratio = create / bare
+    def mean(name):
+        return statistics.fmean(rates[name])
+
+    def ratio(name):
+        per_round = [c / b for c, b in zip(rates[name], rates["bare"], strict=True)]
+        return mean(name) / mean("bare"), statistics.median(per_round)
+
     print(
         f"API creation under gunicorn ({WORKERS} sync workers), {CLIENTS} keep-alive clients, "
-        f"{SECONDS:g} s each, Idempotency-Key {'on' if IDEMPOTENCY else 'off'}; "
+        f"{ROUNDS} interleaved rounds of {SECONDS / ROUNDS:g} s per series; "
         f"{created:,} incidents created (goal: ratio >= 0.5)"
     )
-    report(
-        [
-            ("bare DRF one-row INSERT", f"{bare:.0f}/s", f"baseline; p95 {p95(bare_lat):.1f} ms"),
+    rows = [("bare DRF one-row INSERT", f"{mean('bare'):.0f}/s", "baseline")]
+    for name, label in (
+        ("key", "POST /api/v1/incidents/ + Idempotency-Key"),
+        ("nokey", "POST /api/v1/incidents/ without key"),
+    ):
+        overall, median = ratio(name)
+        rows.append(
             (
-                "POST /api/v1/incidents/",
-                f"{create:.0f}/s",
-                f"ratio {ratio:.2f}; p95 {p95(create_lat):.1f} ms",
-            ),
-        ]
-    )
+                label,
+                f"{mean(name):.0f}/s",
+                f"ratio {overall:.2f} (rounds' median {median:.2f}); "
+                f"p95 {p95(latencies[name]):.1f} ms",
+            )
+        )
+    rows[0] = (*rows[0][:2], f"baseline; p95 {p95(latencies['bare']):.1f} ms")
+    report(rows)
 
 
 if __name__ == "__main__":

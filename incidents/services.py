@@ -369,53 +369,54 @@ def incident_create(
         # Chinese order: surname first, no space.
         contact.name = f"{requester.last_name}{requester.first_name}".strip() or requester.username
         contact.email = contact.email or requester.email
-    with transaction.atomic():
-        desk = _desk_department(by)
-        routed = route(category=category, location=location, configuration_item=configuration_item)
-        priority = compute_priority(impact, urgency)
-        if owner is None:
-            owner = by if rules.is_desk(by) or rules.is_incident_manager(by) else None
-        if owner is None:
-            owner = desk.lead or _first_agent(desk)
-        if owner is None:
-            raise ValidationError(
-                {"owner": _("The service desk has no agent to own this incident.")}
-            )
-        incident = Incident(
-            number=format_number(timezone.localtime(at).year, next_number_value()),
-            title=title[:200],
-            description=sanitize(description),
-            nature=nature,
-            source=source,
-            category=category,
-            impact=impact,
-            urgency=urgency,
-            priority=priority,
-            requester=requester,
-            contact_name=contact.name,
-            contact_phone=contact.phone,
-            contact_email=contact.email,
-            contact_organisation=contact.organisation,
-            configuration_item=configuration_item,
-            location=location,
-            owner=owner,
-            created_by=by if getattr(by, "is_authenticated", False) else None,
-            department=desk,
-            routed_department=routed,
-            support_level=SupportLevel.L1,
-            created_at=at,
-            updated_at=at,
-            assigned_at=at,
-        )
-        incident.full_clean(
-            exclude=CLEAN_EXCLUDE,
-            validate_unique=False,
-            validate_constraints=False,
-        )
-        # The clocks are planned first, so the incident and its segment are written once,
-        # with their deadlines, and the clocks in one statement.
-        opening = sla.clocks_planned(incident=incident, at=at)
-        incident.next_deadline_at = opening.deadline
+    # Everything that may refuse the input is decided before the first write, so the writes
+    # below run without a savepoint of their own: on any error there the caller's
+    # transaction rolls back whole (every caller lets the error through).
+    desk = _desk_department(by)
+    routed = route(category=category, location=location, configuration_item=configuration_item)
+    priority = compute_priority(impact, urgency)
+    if owner is None:
+        owner = by if rules.is_desk(by) or rules.is_incident_manager(by) else None
+    if owner is None:
+        owner = desk.lead or _first_agent(desk)
+    if owner is None:
+        raise ValidationError({"owner": _("The service desk has no agent to own this incident.")})
+    incident = Incident(
+        title=title[:200],
+        description=sanitize(description),
+        nature=nature,
+        source=source,
+        category=category,
+        impact=impact,
+        urgency=urgency,
+        priority=priority,
+        requester=requester,
+        contact_name=contact.name,
+        contact_phone=contact.phone,
+        contact_email=contact.email,
+        contact_organisation=contact.organisation,
+        configuration_item=configuration_item,
+        location=location,
+        owner=owner,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+        department=desk,
+        routed_department=routed,
+        support_level=SupportLevel.L1,
+        created_at=at,
+        updated_at=at,
+        assigned_at=at,
+    )
+    incident.full_clean(
+        exclude=CLEAN_EXCLUDE,
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    # The clocks are planned first, so the incident and its segment are written once, with
+    # their deadlines, and the clocks in one statement.
+    opening = sla.clocks_planned(incident=incident, at=at)
+    incident.next_deadline_at = opening.deadline
+    with transaction.atomic(savepoint=False):
+        incident.number = format_number(timezone.localtime(at).year, next_number_value())
         incident.save()
         segment = AssignmentSegment.objects.create(
             incident=incident,

@@ -354,7 +354,12 @@ def _sla_clocks_for(incident, at: datetime, have=frozenset()) -> list[SlaClock]:
     incident, planned from ``at``; none for the targets in ``have``."""
     policy = policy_for_incident(incident)
     if policy is None:
-        logger.warning("no SLA policy matches incident %s: no clocks", incident.number)
+        logger.warning(
+            "no SLA policy matches incident %s (priority %s, nature %s): no clocks",
+            incident.number or "being logged",
+            incident.priority,
+            incident.nature,
+        )
         return []
     thresholds = _thresholds_for([policy.pk])
     wc = working_calendar(policy.calendar)
