@@ -58,6 +58,10 @@ def setup_django() -> None:
     # Calendars, policies and OLAs: creation benchmarks then include the SLA clocks.
     sla_demo.seed()
     incidents_demo.seed_configuration()
+    # As itsm/wsgi.py does in a server process.
+    from itsm.startup import settle_heap
+
+    settle_heap()
 
 
 def incident_count() -> int:

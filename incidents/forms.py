@@ -8,6 +8,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import EscalationLevel, Level, LinkKind, Nature, Priority
@@ -22,11 +25,58 @@ from incidents.selectors_ui import (
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
+class FastSelect(forms.Select):
+    """A single ``<select>`` written in Python. Django renders a template per option, which
+    costs milliseconds for a list of sections or categories on every page that shows one;
+    this writes the same HTML (groups, attributes, the first matching option selected)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        chosen = set(self.format_value(value))
+        done = False
+
+        def option(value, label):
+            nonlocal done
+            text = "" if value is None else str(value)
+            selected = not done and text in chosen
+            done = done or selected
+            return format_html(
+                '<option value="{}"{}>{}</option>', text, " selected" if selected else "", label
+            )
+
+        parts = []
+        for value_or_group, label_or_options in self.choices:
+            if isinstance(label_or_options, list | tuple):
+                inner = format_html_join(
+                    "", "{}", ((option(v, label),) for v, label in label_or_options)
+                )
+                parts.append(
+                    format_html('<optgroup label="{}">{}</optgroup>', value_or_group, inner)
+                )
+            else:
+                parts.append(option(value_or_group, label_or_options))
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(final_attrs),
+            mark_safe("".join(parts)),  # noqa: S308 - each part was escaped by format_html
+        )
+
+
+def use_fast_selects(fields) -> None:
+    """Render the plain single selects of ``fields`` with ``FastSelect``."""
+    for field in fields:
+        if type(field.widget) is forms.Select:
+            field.widget.__class__ = FastSelect
+
+
 class BootstrapMixin:
-    """Bootstrap classes on the widgets, and ``is-invalid`` on the fields with errors."""
+    """Bootstrap classes on the widgets, ``is-invalid`` on the fields with errors, and
+    selects written in Python (``FastSelect``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        use_fast_selects(self.fields.values())
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.HiddenInput):

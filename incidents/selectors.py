@@ -1,11 +1,20 @@
 """Reads on incidents: who may see what, the queues, and the detail page's data."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from incidents.choices import HELD_STATUSES, OPEN_STATUSES, Status
-from incidents.models import AssignmentSegment, Category, Comment, Incident, IncidentEvent
+from incidents.models import (
+    AssignmentSegment,
+    Category,
+    Comment,
+    Incident,
+    IncidentEvent,
+    ResolutionCode,
+    SuspendReason,
+)
 from itsm import configcache
-from itsm.models import Department, DepartmentKind
+from itsm.models import DepartmentKind
 from itsm.roles import Role, user_roles
 from itsm.selectors import departments_by_id
 
@@ -21,6 +30,12 @@ SEES_ALL = frozenset(
 SECTION_WORKERS = frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.SYSTEM})
 
 LIST_RELATED = ("department", "assignee", "owner", "category", "requester")
+
+# The relations a list row shows, loaded by ``with_relations`` after the page is read.
+_USER_RELATIONS = ("owner", "assignee", "requester")
+_SECTION_RELATIONS = ("department", "routed_department")
+_CATEGORY_RELATIONS = ("category", "closing_category")
+_CODE_RELATIONS = ("suspend_reason", "resolution_code")
 
 
 def categories_by_id() -> dict[int, Category]:
@@ -57,6 +72,55 @@ def category_linked(category: Category | None) -> Category | None:
     if category is None:
         return None
     return categories_by_id().get(category.pk, category)
+
+
+def with_relations(incidents) -> list[Incident]:
+    """The incidents with the relations a list or the API shows: sections and categories
+    from the per-process cache, people in one query, suspend reasons and resolution codes
+    in one query each when some row has one; relations already loaded are kept.
+
+    Pages read their rows without joins and then call this: a ``select_related`` of the
+    five to ten relations makes PostgreSQL plan a many-way outer join, and with a million
+    incidents that planning costs far more than running the query (measured: 24 ms of
+    planning for a 1 ms desk queue, 137 ms for the API's page)."""
+    incidents = list(incidents)
+    if not incidents:
+        return incidents
+    meta = Incident._meta
+
+    def missing(names):
+        fields = [meta.get_field(name) for name in names]
+        return fields, {
+            getattr(incident, field.attname)
+            for incident in incidents
+            for field in fields
+            if not field.is_cached(incident)
+        } - {None}
+
+    def attach(fields, found):
+        for incident in incidents:
+            for field in fields:
+                pk = getattr(incident, field.attname)
+                if not field.is_cached(incident):
+                    field.set_cached_value(incident, found.get(pk) if pk is not None else None)
+
+    fields, _wanted = missing(_SECTION_RELATIONS)
+    attach(fields, departments_by_id())
+    fields, _wanted = missing(_CATEGORY_RELATIONS)
+    attach(fields, categories_by_id())
+    fields, wanted = missing(_USER_RELATIONS)
+    users = (
+        get_user_model()
+        .objects.only("id", "username", "first_name", "last_name", "email")
+        .in_bulk(wanted)
+        if wanted
+        else {}
+    )
+    attach(fields, users)
+    for name, model in zip(_CODE_RELATIONS, (SuspendReason, ResolutionCode), strict=True):
+        fields, wanted = missing((name,))
+        attach(fields, model.objects.in_bulk(wanted) if wanted else {})
+    return incidents
 
 
 def incidents_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
@@ -146,9 +210,9 @@ def _is_outsider(user, incident: Incident) -> bool:
 
 
 def _queue(qs: QuerySet) -> QuerySet:
-    return qs.select_related(*LIST_RELATED).order_by(
-        F("next_deadline_at").asc(nulls_last=True), "id"
-    )
+    """Nearest deadline first. No joins: the page's rows get their relations from
+    ``with_relations``."""
+    return qs.order_by(F("next_deadline_at").asc(nulls_last=True), "id")
 
 
 def section_queue(user, department_ids=None, *, unassigned_only=False) -> QuerySet:
@@ -179,22 +243,20 @@ def desk_queue(user, *, status=None) -> QuerySet:
     """The desk console: new incidents to dispatch, and everything returned to the desk."""
     # Section ids first: filtering through a join on the section's kind would cost the
     # queue its index order (a sort over every open desk incident).
-    desk_ids = list(
-        Department.objects.filter(kind=DepartmentKind.SERVICE_DESK).values_list("id", flat=True)
+    desk_ids = sorted(
+        pk for pk, d in departments_by_id().items() if d.kind == DepartmentKind.SERVICE_DESK
     )
     qs = Incident.objects.filter(department_id__in=desk_ids, status__in=OPEN_STATUSES)
     if status:
         qs = qs.filter(status=status)
-    return _queue(incidents_visible_to(user, qs)).select_related("routed_department")
+    return _queue(incidents_visible_to(user, qs))
 
 
 def awaiting_confirmation(user) -> QuerySet:
     """Resolved incidents waiting for the requester's confirmation or the desk's call-back."""
-    return (
-        incidents_visible_to(user, Incident.objects.filter(status=Status.RESOLVED))
-        .select_related(*LIST_RELATED)
-        .order_by("resolved_at", "id")
-    )
+    return incidents_visible_to(user, Incident.objects.filter(status=Status.RESOLVED)).order_by(
+        "resolved_at", "id"
+    )  # no joins: the page's rows get their relations from ``with_relations``
 
 
 def dispute_queue(user) -> QuerySet:

@@ -14,8 +14,8 @@ from incidents.models import (
     WorkLog,
 )
 from incidents.rules import WORKER_ROLES
-from incidents.selectors import desk_queue
 from itsm.models import Department, DepartmentKind
+from itsm.selectors import departments_by_id
 
 
 def category_tree(qs: QuerySet[Category] | None = None) -> list[tuple[Category, int]]:
@@ -72,6 +72,20 @@ def dispatch_sections() -> QuerySet[Department]:
     return Department.objects.active().exclude(kind=DepartmentKind.SERVICE_DESK).order_by("code")
 
 
+def dispatch_section_choices() -> list[tuple[int, str]]:
+    """``(id, name)`` of ``dispatch_sections()``, from the per-process section cache: the
+    console offers them on every row."""
+    sections = sorted(
+        (
+            d
+            for d in departments_by_id().values()
+            if d.active and d.kind != DepartmentKind.SERVICE_DESK
+        ),
+        key=lambda d: d.code,
+    )
+    return [(d.pk, str(d)) for d in sections]
+
+
 def assignable_people() -> QuerySet:
     """Active people holding a working role in some active section."""
     return (
@@ -121,8 +135,3 @@ def with_bounce_history(qs: QuerySet[Incident]) -> QuerySet[Incident]:
             to_attr="bounce_events",
         ),
     )
-
-
-def desk_console_queue(user) -> QuerySet[Incident]:
-    """The desk queue with the routed section loaded (the console shows it on every row)."""
-    return desk_queue(user).select_related("routed_department")

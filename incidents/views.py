@@ -652,6 +652,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         tab = "unassigned"
     filterset = IncidentFilterSet(request.GET or None, queryset=_queue_for(user, tab))
     page = slice_page(filterset.qs, request)
+    selectors.with_relations(page)
     rows = [{"incident": inc, "claim": _can_claim(inc, user)} for inc in page]
     context = {
         "tabs": QUEUE_TABS,

@@ -11,3 +11,7 @@ application = get_wsgi_application()
 from itsm.security import refuse_insecure_production  # noqa: E402 - needs Django set up
 
 refuse_insecure_production()
+
+from itsm.startup import settle_heap  # noqa: E402
+
+settle_heap()

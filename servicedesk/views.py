@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from incidents import forms as incident_forms
 from incidents import rules, selectors, selectors_ui, services
 from incidents.choices import Source
-from incidents.views import forbidden, has_any_role, share_choices, slice_page
+from incidents.views import forbidden, has_any_role, slice_page
 from itsm.roles import Role
 from servicedesk.forms import IncidentLogForm, PortalReportForm
 
@@ -38,7 +38,8 @@ def _created(request: HttpRequest, incident) -> HttpResponse:
 
 def _desk_rows(request: HttpRequest):
     user = request.user
-    page = slice_page(selectors_ui.desk_console_queue(user), request, "page")
+    page = slice_page(selectors.desk_queue(user), request, "page")
+    selectors.with_relations(page)
     rows = []
     for incident in page:
         form = incident_forms.DispatchForm(
@@ -48,19 +49,26 @@ def _desk_rows(request: HttpRequest):
         rows.append(
             {"incident": incident, "form": form, "dispatch": rules.can_assign(incident, user)}
         )
-    share_choices([r["form"] for r in rows], ("department",))
     return page, rows
+
+
+def _dispatch_choices() -> list:
+    """The sections every row's dispatch form offers, built once per page from the section
+    cache (the rows' forms never read their own choices)."""
+    empty = incident_forms.DispatchForm.base_fields["department"].empty_label
+    return [("", empty), *selectors_ui.dispatch_section_choices()]
 
 
 def _console_context(request: HttpRequest, form: IncidentLogForm) -> dict:
     desk_page, desk_rows = _desk_rows(request)
+    awaiting_page = slice_page(selectors.awaiting_confirmation(request.user), request, "rpage")
+    selectors.with_relations(awaiting_page)
     return {
         "form": form,
         "desk_page": desk_page,
         "desk_rows": desk_rows,
-        "awaiting_page": slice_page(
-            selectors.awaiting_confirmation(request.user), request, "rpage"
-        ),
+        "dispatch_choices": _dispatch_choices(),
+        "awaiting_page": awaiting_page,
         "next": request.get_full_path(),
         "now": timezone.now(),
     }

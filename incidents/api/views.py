@@ -33,7 +33,6 @@ from rest_framework.response import Response
 from incidents import selectors, selectors_ui, services
 from incidents.api import serializers as s
 from incidents.api.filters import IncidentApiFilterSet, IncidentOrdering
-from incidents.api.selectors import incidents_with_relations
 from incidents.choices import Status
 from incidents.exceptions import StaleIncident, TransitionNotAllowed
 from incidents.models import Incident
@@ -106,7 +105,7 @@ def is_staff(user) -> bool:
 
 def visible_incident(user, number: str) -> Incident:
     """The incident if the user may see it; 404 otherwise (whether it exists or not). Its
-    other relations load with ``incidents_with_relations`` when it is shown."""
+    other relations load with ``selectors.with_relations`` when it is shown."""
     try:
         return selectors.incidents_visible_to(user).select_related("department").get(number=number)
     except Incident.DoesNotExist as exc:
@@ -179,7 +178,7 @@ def incident_response(request, incident: Incident, *, status_code=status.HTTP_20
     """The incident's representation with its ETag. After a write this is the object the
     service saved (its relations load lazily): not re-read through the visibility rules,
     since the caller may just have handed it out of their sight."""
-    incidents_with_relations([incident])
+    selectors.with_relations([incident])
     data = s.IncidentSerializer(incident, context={"request": request}).data
     headers = {"ETag": incident.etag}
     if status_code == status.HTTP_201_CREATED:
@@ -434,7 +433,7 @@ class IncidentViewSet(
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        data = self.get_serializer(incidents_with_relations(page), many=True).data
+        data = self.get_serializer(selectors.with_relations(page), many=True).data
         return self.get_paginated_response(data)
 
     def get_object(self):

@@ -320,15 +320,17 @@ def test_queue_query_counts_do_not_grow_with_the_queue(world):
     def count() -> tuple[int, int]:
         user = type(world.tech).objects.get(pk=world.tech.pk)  # nothing cached on it
         with CaptureQueriesContext(connection) as queries:
-            rows = list(selectors.section_queue(user))
+            rows = selectors.with_relations(selectors.section_queue(user))
             for row in rows:
                 _ = (row.department, row.assignee, row.owner, row.category, row.requester)
         return len(rows), len(queries)
 
     world.in_progress()
+    count()  # the sections and categories come from the per-process cache: load it
     one = count()
     for _ in range(4):
         world.in_progress()
     five = count()
     assert (one[0], five[0]) == (1, 5)
-    assert one[1] == five[1] <= 4
+    # memberships, the incidents, the people: sections and categories are cached
+    assert one[1] == five[1] <= 3

@@ -1,0 +1,149 @@
+"""Template helpers for the pieces an incident list repeats on every row: badges, the
+deadline, and the dispatch form's options.
+
+They are written in Python rather than as included templates: the queues and the desk
+console render dozens of rows, and template includes, loops and widget templates cost
+more per row than the page's queries (measured with bench/bench_queue.py)."""
+
+from django import template
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from incidents.choices import Priority, Status
+
+register = template.Library()
+
+PRIORITY_CLASSES = {
+    Priority.P1: "text-bg-danger",
+    Priority.P2: "text-bg-warning",
+    Priority.P3: "text-bg-info",
+}
+STATUS_CLASSES = {
+    Status.NEW: "text-bg-info",
+    Status.ASSIGNED: "text-bg-primary",
+    Status.IN_PROGRESS: "text-bg-warning",
+    Status.SUSPENDED: "text-bg-secondary",
+    Status.RESOLVED: "text-bg-success",
+    Status.CLOSED: "text-bg-dark",
+}
+OTHER = "text-bg-light border"
+
+
+_MARK = "INC-MARK"
+
+
+def _cache(context, name: str) -> dict:
+    """A cache for one whole rendering. Kept on the context object itself: included
+    templates share it, while Django isolates ``render_context`` per included template."""
+    caches = context.__dict__.setdefault("_incident_ui_caches", {})
+    return caches.setdefault(name, {})
+
+
+def _url(context, name: str, number: str, *args) -> str:
+    """``reverse(name, number, *args)``, with the URL's pattern reversed once per rendering
+    and the number put in (numbers are URL-safe: INC-<year>-<digits>)."""
+    cache = _cache(context, "urls")
+    key = (name, *args)
+    parts = cache.get(key)
+    if parts is None:
+        parts = cache[key] = reverse(name, args=[_MARK, *args]).split(_MARK, 1)
+    return f"{parts[0]}{number}{parts[1]}"
+
+
+@register.simple_tag(takes_context=True)
+def incident_url(context, incident):
+    """The incident's page (``incidents:detail``)."""
+    return _url(context, "incidents:detail", incident.number)
+
+
+@register.simple_tag(takes_context=True)
+def action_url(context, incident, action: str):
+    """The URL an action form posts to (``incidents:act``)."""
+    return _url(context, "incidents:act", incident.number, action)
+
+
+def _labels(context, choices) -> dict:
+    cache = _cache(context, "labels")
+    labels = cache.get(choices)
+    if labels is None:
+        labels = cache[choices] = {value: str(label) for value, label in choices.choices}
+    return labels
+
+
+@register.simple_tag(takes_context=True)
+def priority_badge(context, incident):
+    return format_html(
+        '<span class="badge {}" data-priority="{}" title="{}">{}</span>',
+        PRIORITY_CLASSES.get(incident.priority, OTHER),
+        incident.priority,
+        _labels(context, Priority).get(incident.priority, incident.priority),
+        incident.priority,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def status_badge(context, incident):
+    return format_html(
+        '<span class="badge {}" data-status="{}">{}</span>',
+        STATUS_CLASSES.get(incident.status, OTHER),
+        incident.status,
+        _labels(context, Status).get(incident.status, incident.status),
+    )
+
+
+@register.simple_tag
+def deadline(incident, now=None):
+    """The nearest SLA deadline, in red with an "overdue" badge once it has passed."""
+    due = incident.next_deadline_at
+    if due is None:
+        return format_html('<span class="text-muted">{}</span>', "—")
+    text = dateformat.format(timezone.localtime(due), "Y-m-d H:i")
+    title = gettext("Nearest SLA deadline")
+    if now is not None and due < now:
+        return format_html(
+            '<span class="text-danger fw-semibold" title="{}">{} '
+            '<span class="badge text-bg-danger">{}</span></span>',
+            title,
+            text,
+            gettext("overdue"),
+        )
+    return format_html('<span title="{}">{}</span>', title, text)
+
+
+@register.simple_tag(takes_context=True)
+def select_options(context, bound_field, choices=None):
+    """The ``<option>`` elements of a bound choice field, the current value selected; the
+    options are ``choices`` when given (a list the page built once for all its rows), else
+    the field's. Rows with the same field, options and value share the HTML, built once
+    per rendering."""
+    value = bound_field.value()
+    selected = "" if value is None else str(value)
+    choices = list(bound_field.field.choices if choices is None else choices)
+    built = _cache(context, "options")
+    key = (bound_field.name, selected, tuple(str(option) for option, _label in choices))
+    html = built.get(key)
+    if html is None:
+        html = built[key] = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option, mark_safe(" selected") if str(option) == selected else "", label)
+                for option, label in choices
+            ),
+        )
+    return html
+
+
+@register.simple_tag
+def hidden_input(bound_field):
+    """A hidden field as a plain ``<input>`` (no widget template), for per-row forms."""
+    value = bound_field.value()
+    return format_html(
+        '<input type="hidden" name="{}" value="{}" id="{}">',
+        bound_field.html_name,
+        "" if value is None else value,
+        bound_field.auto_id,
+    )
