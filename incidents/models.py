@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -32,30 +31,19 @@ from incidents.choices import (
     SupportLevel,
 )
 from itsm.configcache import VersionedModel
-from itsm.models import Department
+from itsm.models import BilingualName, Department
 
 User = settings.AUTH_USER_MODEL
 
 
-class BilingualNameMixin(VersionedModel):
-    """A code with a Chinese and an English name; ``name`` follows the active language.
+class BilingualNameMixin(BilingualName, VersionedModel):
+    """A code with a Chinese and an English name that can be retired (``active``).
     Configuration: writes invalidate the per-process caches (``itsm.configcache``)."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         abstract = True
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        lang = (get_language() or "zh-hans").lower()
-        return self.name_en if lang.startswith("en") else self.name_zh
 
 
 # --- configuration ------------------------------------------------------------------------

@@ -26,17 +26,35 @@ class DepartmentKind(models.TextChoices):
     ADMINISTRATIVE = "administrative", _("Administrative section")
 
 
+class BilingualName(models.Model):
+    """A code with a Chinese and an English name; ``name`` follows the active language
+    (Chinese unless English is active)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        lang = (get_language() or "zh-hans").lower()
+        return self.name_en if lang.startswith("en") else self.name_zh
+
+
 class DepartmentQuerySet(VersionedQuerySet):
     def active(self):
         return self.filter(active=True)
 
 
-class Department(VersionedModel):
+class Department(BilingualName, VersionedModel):
     """A section of the IT division (or a vendor, or a branch) that can hold incidents."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=DepartmentKind.choices)
     parent = models.ForeignKey(
         "self",
@@ -71,15 +89,6 @@ class Department(VersionedModel):
             ("manage_incident_process", _("Can settle disputes and override priority")),
             ("use_api", _("Can use the REST API")),
         ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        """The name in the active language."""
-        lang = (get_language() or "zh-hans").lower()
-        return self.name_en if lang.startswith("en") else self.name_zh
 
 
 class Membership(VersionedModel):

@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from itsm.configcache import VersionedModel
+from itsm.models import BilingualName
 from sla.choices import (
     COUNTING_STATES,
     DayKind,
@@ -33,25 +33,6 @@ def validate_time_zone(value: str) -> None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError(_("Unknown time zone %(tz)s.") % {"tz": value}) from exc
-
-
-class BilingualName(models.Model):
-    """A code with a Chinese and an English name; ``name`` follows the active language."""
-
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        lang = (get_language() or "zh-hans").lower()
-        return self.name_en if lang.startswith("en") else self.name_zh
 
 
 class BusinessCalendar(VersionedModel, BilingualName):
