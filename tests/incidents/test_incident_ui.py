@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.choices import Priority, Status
-from incidents.forms import FastSelect, use_fast_selects
+from incidents.forms import FAST_WIDGETS, FastSelect, use_fast_selects
 from incidents.models import Incident
 from itsm.models import Department
 
@@ -43,6 +43,16 @@ def test_fast_select_writes_what_django_select_writes(value):
     attrs = {"id": "id_x", "class": "form-select", "required": True, "data-x": 'q"uote'}
     django_html = forms.Select(choices=CHOICES).render("x", value, attrs=attrs)
     fast_html = FastSelect(choices=CHOICES).render("x", value, attrs=attrs)
+    assert html(fast_html) == html(django_html)
+
+
+@pytest.mark.parametrize("django_widget", [w for w in FAST_WIDGETS if w is not forms.Select])
+@pytest.mark.parametrize("value", [None, "", "plain", 'q"uote <b>&', 0, 42])
+def test_fast_inputs_write_what_django_widgets_write(django_widget, value):
+    attrs = {"id": "id_x", "class": "form-control", "required": True, "maxlength": 40}
+    fast_widget = FAST_WIDGETS[django_widget]
+    django_html = django_widget(attrs={"placeholder": "p"}).render("x", value, attrs=attrs)
+    fast_html = fast_widget(attrs={"placeholder": "p"}).render("x", value, attrs=attrs)
     assert html(fast_html) == html(django_html)
 
 
