@@ -306,6 +306,35 @@ def notification_sweep(*, now: datetime | None = None, batch: int | None = None)
     return len(ids)
 
 
+def notification_purge(*, now: datetime | None = None, batch: int = 5000) -> int:
+    """Delete the notifications older than ``NOTIFICATION_RETENTION_DAYS`` whose email is
+    settled (sent, not emailed or failed: a pending email is never dropped); returns how
+    many. Deletes in batches, each its own short transaction, so the inbox and the sweep are
+    never held up. A retention of 0 keeps everything."""
+    days = settings.NOTIFICATION_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Notification.objects.filter(created_at__lt=cutoff)
+                .exclude(email_state=_PENDING)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                break
+            deleted, _ = Notification.objects.filter(pk__in=ids).delete()
+        total += deleted
+        if len(ids) < batch:
+            break
+    if total:
+        logger.info("Purged %s notifications older than %s days", total, days)
+    return total
+
+
 def notification_retry(*, notification_ids: Iterable[int]) -> int:
     """Make pending or failed emails pending again and queue them now; returns how many.
 

@@ -308,6 +308,14 @@ NOTIFICATION_SWEEP_INTERVAL_SECONDS = env.float("NOTIFICATION_SWEEP_INTERVAL_SEC
 NOTIFICATION_EMAIL_TIMEOUT = env.float("NOTIFICATION_EMAIL_TIMEOUT", default=30)
 # Emails carry absolute links: the address users reach the site at.
 NOTIFICATION_BASE_URL = env.str("NOTIFICATION_BASE_URL", default="http://localhost:8000")
+# Notifications older than this many days are deleted once their email is settled (sent,
+# not emailed or failed) by a daily task; 0 keeps them for ever.
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=180)
+CELERY_BEAT_SCHEDULE["itsm.purge_notifications"] = {
+    "task": "itsm.purge_notifications",
+    "schedule": 24 * 3600,
+    "options": {"expires": 23 * 3600},
+}
 CELERY_BEAT_SCHEDULE["itsm.sweep_notifications"] = {
     "task": "itsm.sweep_notifications",
     "schedule": NOTIFICATION_SWEEP_INTERVAL_SECONDS,

@@ -65,6 +65,14 @@ def sweep_webhooks() -> int:
     return webhooks.webhook_sweep()
 
 
+@shared_task(name="itsm.purge_notifications", acks_late=True, max_retries=0, ignore_result=True)
+def purge_notifications() -> int:
+    """Delete settled notifications older than NOTIFICATION_RETENTION_DAYS."""
+    from itsm.services import notification_purge
+
+    return notification_purge()
+
+
 @shared_task(name="itsm.purge_idempotency_keys", acks_late=True, max_retries=0, ignore_result=True)
 def purge_idempotency_keys() -> int:
     """Forget Idempotency-Keys older than API_IDEMPOTENCY_TTL_HOURS."""

@@ -666,3 +666,55 @@ def test_admin_lists_the_outbox_and_retries_failed_emails(
     assert fresh(n).email_state == State.PENDING
     assert enqueued == [[n.pk]]
     assert client.get("/admin/itsm/notificationpreference/add/").status_code == 200
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+
+def _aged(tech, *, days: int, state: str, read: bool = False) -> Notification:
+    created = timezone.now() - timedelta(days=days)
+    return Notification.objects.create(
+        recipient=tech,
+        event="incident.assigned",
+        subject=f"{state} {days}",
+        created_at=created,
+        read_at=created if read else None,
+        email_state=state,
+        next_attempt_at=created if state == State.PENDING else None,
+        sent_at=created if state == State.SENT else None,
+    )
+
+
+def test_purge_deletes_old_settled_notifications_only(tech, settings):
+    settings.NOTIFICATION_RETENTION_DAYS = 30
+    old_sent = _aged(tech, days=31, state=State.SENT, read=True)
+    old_unread_skipped = _aged(tech, days=40, state=State.SKIPPED)
+    old_failed = _aged(tech, days=90, state=State.FAILED)
+    old_pending = _aged(tech, days=90, state=State.PENDING)
+    recent = _aged(tech, days=29, state=State.SENT)
+
+    assert services.notification_purge() == 3
+    left = set(Notification.objects.values_list("pk", flat=True))
+    assert left == {old_pending.pk, recent.pk}
+    assert not {old_sent.pk, old_unread_skipped.pk, old_failed.pk} & left
+    assert services.notification_purge() == 0  # nothing more to do
+
+
+def test_purge_works_in_batches_and_zero_keeps_everything(tech, settings):
+    for _ in range(7):
+        _aged(tech, days=200, state=State.SKIPPED)
+    settings.NOTIFICATION_RETENTION_DAYS = 0
+    assert services.notification_purge() == 0
+    assert Notification.objects.count() == 7
+    settings.NOTIFICATION_RETENTION_DAYS = 180
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.notification_purge(batch=3) == 7
+    deletes = [q for q in ctx.captured_queries if q["sql"].startswith("DELETE")]
+    assert len(deletes) == 3  # 3 + 3 + 1
+    assert not Notification.objects.exists()
+
+
+def test_purge_task_is_scheduled_daily(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["itsm.purge_notifications"]
+    assert entry["task"] == tasks.purge_notifications.name
+    assert entry["schedule"] == 24 * 3600
