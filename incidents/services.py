@@ -3,6 +3,7 @@ check, transition, save, history event, segments, SLA clocks and notifications t
 """
 
 import copy
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -52,6 +53,8 @@ from itsm import configcache
 from itsm.models import Department, DepartmentKind, Membership
 from itsm.roles import Role
 from sla import services as sla
+
+logger = logging.getLogger(__name__)
 
 # Action name (API and UI) → transition method name on the model.
 ACTIONS = {
@@ -1252,6 +1255,44 @@ def attachment_add(*, incident, by, uploaded_file, is_public: bool = True) -> At
             data={"attachment": attachment.pk, "name": name, "size": size},
         )
     return attachment
+
+
+ATTACHMENT_DIR = "attachments"
+
+
+def attachment_orphans_remove(*, now: datetime | None = None) -> int:
+    """Delete attachment files that no attachment row names and that are older than
+    ``ATTACHMENT_ORPHAN_GRACE_HOURS``; returns how many.
+
+    A file is written before its row commits: when the transaction then rolls back (an
+    error later in the action, a refused request, a crash) the file stays behind. The grace
+    period leaves alone files whose upload may still be in flight."""
+    storage = Attachment._meta.get_field("file").storage
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.ATTACHMENT_ORPHAN_GRACE_HOURS)
+    removed = 0
+    pending = [ATTACHMENT_DIR]
+    while pending:
+        folder = pending.pop()
+        try:
+            folders, files = storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        pending.extend(f"{folder}/{name}" for name in folders)
+        old = [
+            path
+            for path in (f"{folder}/{name}" for name in files)
+            if storage.get_modified_time(path) < cutoff
+        ]
+        if not old:
+            continue
+        kept = set(Attachment.objects.filter(file__in=old).values_list("file", flat=True))
+        for path in old:
+            if path not in kept:
+                storage.delete(path)
+                removed += 1
+    if removed:
+        logger.info("Removed %s attachment files no attachment refers to", removed)
+    return removed
 
 
 def link_add(*, incident, by, other, kind: str) -> IncidentLink:

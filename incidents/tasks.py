@@ -29,3 +29,9 @@ def auto_close() -> int:
 def unaccepted_to_lead() -> int:
     """Tell the lead about incidents their section has not accepted in time."""
     return services.incidents_unaccepted_to_lead()
+
+
+@shared_task(name="incidents.remove_orphan_attachments", **TASK_OPTIONS)
+def remove_orphan_attachments() -> int:
+    """Delete attachment files left behind by rolled-back uploads (daily)."""
+    return services.attachment_orphans_remove()

@@ -273,6 +273,9 @@ INCIDENT_AUTO_CLOSE_DAYS = env.int("INCIDENT_AUTO_CLOSE_DAYS", default=3)
 INCIDENT_RESUME_REMINDER_MINUTES = env.int("INCIDENT_RESUME_REMINDER_MINUTES", default=30)
 INCIDENT_MAJOR_UPDATE_MINUTES = env.int("INCIDENT_MAJOR_UPDATE_MINUTES", default=30)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Files no attachment row names (their upload rolled back) are deleted by a daily task once
+# they are this old.
+ATTACHMENT_ORPHAN_GRACE_HOURS = env.int("ATTACHMENT_ORPHAN_GRACE_HOURS", default=24)
 ATTACHMENT_CONTENT_TYPES = env.list(
     "ATTACHMENT_CONTENT_TYPES",
     default=[
@@ -332,6 +335,12 @@ for _name in ("auto_resume", "resume_reminders", "auto_close", "unaccepted_to_le
         "schedule": INCIDENT_AUTOMATION_SECONDS,
         "options": {"expires": max(INCIDENT_AUTOMATION_SECONDS - 5, 1)},
     }
+
+CELERY_BEAT_SCHEDULE["incidents.remove_orphan_attachments"] = {
+    "task": "incidents.remove_orphan_attachments",
+    "schedule": 24 * 3600,
+    "options": {"expires": 23 * 3600},
+}
 
 # --- SLA clocks (docs/sla.md) ----------------------------------------------------------------
 # The tick handles the clocks that came due; a run that cannot start in time is replaced by

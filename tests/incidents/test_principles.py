@@ -941,6 +941,55 @@ def test_an_outsider_cannot_attach(world, media):
     assert not Attachment.objects.exists()
 
 
+def test_files_of_rolled_back_uploads_are_removed_after_the_grace_period(world, media):
+    import os
+    import time
+
+    from django.db import transaction
+
+    incident = world.in_progress()
+    kept = services.attachment_add(incident=incident, by=world.tech, uploaded_file=upload())
+
+    class Abort(Exception):
+        pass
+
+    uploads = []
+
+    def upload_then_fail():
+        with transaction.atomic():
+            uploads.append(
+                services.attachment_add(incident=incident, by=world.tech, uploaded_file=upload())
+            )
+            raise Abort
+
+    # The upload's transaction rolls back after the file was written: the file stays behind.
+    with pytest.raises(Abort):
+        upload_then_fail()
+    (lost,) = uploads
+    lost_path = media / lost.file.name
+    assert lost_path.exists()
+    assert not Attachment.objects.filter(pk=lost.pk).exists()
+    recent_orphan = media / "attachments" / "2026" / "11" / "recent"
+    recent_orphan.parent.mkdir(parents=True, exist_ok=True)
+    recent_orphan.write_bytes(b"in flight")
+
+    # Within the grace period nothing is touched.
+    assert services.attachment_orphans_remove() == 0
+    # A day later: the orphan of the rolled-back upload goes; the attached file and the
+    # fresh one stay.
+    day_ago = time.time() - 25 * 3600
+    os.utime(lost_path, (day_ago, day_ago))
+    os.utime(media / kept.file.name, (day_ago, day_ago))
+    assert services.attachment_orphans_remove() == 1
+    assert not lost_path.exists()
+    assert (media / kept.file.name).read_bytes() == b"hello"
+    assert recent_orphan.exists()
+
+
+def test_orphan_removal_without_any_attachment_folder(world, media):
+    assert services.attachment_orphans_remove() == 0
+
+
 # --- links ------------------------------------------------------------------------------------
 
 
