@@ -40,15 +40,11 @@ def _desk_rows(request: HttpRequest):
     user = request.user
     page = slice_page(selectors.desk_queue(user), request, "page")
     selectors.with_relations(page)
-    rows = []
-    for incident in page:
-        form = incident_forms.DispatchForm(
-            initial={"version": incident.version, "department": incident.routed_department_id},
-            auto_id=f"id_dispatch_{incident.pk}_%s",
-        )
-        rows.append(
-            {"incident": incident, "form": form, "dispatch": rules.can_assign(incident, user)}
-        )
+    # No form object per row: the dispatch form is written from the incident (its version
+    # and routed section) and the page's section choices (incidents/partials/dispatch_form.html).
+    rows = [
+        {"incident": incident, "dispatch": rules.can_assign(incident, user)} for incident in page
+    ]
     return page, rows
 
 

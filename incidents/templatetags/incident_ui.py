@@ -113,17 +113,13 @@ def deadline(incident, now=None):
     return format_html('<span title="{}">{}</span>', title, text)
 
 
-@register.simple_tag(takes_context=True)
-def select_options(context, bound_field, choices=None):
-    """The ``<option>`` elements of a bound choice field, the current value selected; the
-    options are ``choices`` when given (a list the page built once for all its rows), else
-    the field's. Rows with the same field, options and value share the HTML, built once
-    per rendering."""
-    value = bound_field.value()
-    selected = "" if value is None else str(value)
-    choices = list(bound_field.field.choices if choices is None else choices)
+def _options(context, name: str, choices, selected) -> str:
+    """``<option>`` elements with ``selected`` chosen, built once per rendering for the
+    same field name, options and value (the console's rows mostly share them)."""
+    selected = "" if selected is None else str(selected)
+    choices = list(choices)
     built = _cache(context, "options")
-    key = (bound_field.name, selected, tuple(str(option) for option, _label in choices))
+    key = (name, selected, tuple(str(option) for option, _label in choices))
     html = built.get(key)
     if html is None:
         html = built[key] = format_html_join(
@@ -135,6 +131,43 @@ def select_options(context, bound_field, choices=None):
             ),
         )
     return html
+
+
+@register.simple_tag(takes_context=True)
+def select_options(context, bound_field, choices=None):
+    """The ``<option>`` elements of a bound choice field, the current value selected; the
+    options are ``choices`` when given (a list the page built once for all its rows), else
+    the field's."""
+    # An undefined template variable arrives as "": no list given, use the field's.
+    options = choices if choices else bound_field.field.choices
+    return _options(context, bound_field.name, options, bound_field.value())
+
+
+@register.simple_tag(takes_context=True)
+def dispatch_section(context, form, incident, choices=None):
+    """The label and the section ``<select>`` of a dispatch form. From the bound form after
+    a refused submission (its value, its errors); else from the incident, its routed section
+    chosen: the console's rows carry no form object, and their options (``choices``) are
+    built once per page."""
+    if form:
+        field = form["department"]
+        select_id, name = field.id_for_label, field.html_name
+        options = select_options(context, field, choices)
+        invalid = " is-invalid" if field.errors else ""
+    else:
+        select_id, name = f"id_dispatch_{incident.pk}_department", "department"
+        options = _options(context, name, choices or (), incident.routed_department_id)
+        invalid = ""
+    return format_html(
+        '<label class="visually-hidden" for="{}">{}</label>'
+        '<select name="{}" id="{}" class="form-select form-select-sm{}" required>{}</select>',
+        select_id,
+        gettext("Section"),
+        name,
+        select_id,
+        invalid,
+        options,
+    )
 
 
 @register.simple_tag

@@ -150,3 +150,15 @@ def test_select_options_per_row_keep_their_own_selection():
     assert ['value="b" selected' in part for part in out] == [False, True, False]
     shared = render("{% select_options f.pick choices %}", f=rows[1], choices=[("b", "Only B")])
     assert html(shared) == html('<option value="b" selected>Only B</option>')
+
+
+def test_select_options_without_a_list_uses_the_fields_choices():
+    class F(forms.Form):
+        pick = forms.ChoiceField(choices=CHOICES[:3])
+
+    # An undefined variable reaches the tag as "": the field's own options are written.
+    out = render("{% select_options f.pick not_in_context %}", f=F(initial={"pick": "b"}))
+    assert html(out) == html(
+        '<option value="">— choose —</option><option value="a">Alpha</option>'
+        '<option value="b" selected>Beta &amp; &lt;Gamma&gt;</option>'
+    )

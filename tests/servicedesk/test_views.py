@@ -141,6 +141,13 @@ def test_console_shows_the_desk_queue_with_routed_section_and_dispatches(client,
     assert world.network.name_zh in queue  # the routed section
     assert dispatched.number not in queue
     assert f'data-dispatch="{new.number}"' in queue
+    # The row's dispatch form: the incident's version, its routed section chosen, every
+    # section but the desk offered.
+    row = queue.split(f'id="dispatch-{new.pk}"')[1].split("</form>")[0]
+    assert f'name="version" value="{new.version}" id="id_dispatch_{new.pk}_version"' in row
+    assert f'<option value="{world.network.pk}" selected>' in row
+    assert f'<option value="{world.systems.pk}">' in row
+    assert f'<option value="{world.desk.pk}"' not in row
     awaiting = content.split('id="awaiting-list"')[1]
     assert resolved.number in awaiting
 
@@ -169,10 +176,15 @@ def test_console_dispatch_errors_answer_the_row_fragment(client, world):
         **HTMX,
     )
     assert response.status_code == 400
-    assert response.content.decode().startswith(
+    body = response.content.decode()
+    assert body.startswith(
         f'<form method="post" action="{reverse("incidents:act", args=[inc.number, "assign"])}"'
         f' id="dispatch-{inc.pk}"'
     )
+    # The bound form again: the section select marked invalid, with its options and error.
+    assert 'class="form-select form-select-sm is-invalid"' in body
+    assert f'<option value="{world.network.pk}">' in body
+    assert "data-form-errors" in body
     inc = Incident.objects.get(pk=inc.pk)
     assert inc.status == "new"
 
