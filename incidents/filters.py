@@ -10,7 +10,16 @@ from incidents.selectors_ui import category_subtree_ids
 
 
 class CategoryTreeFilter(django_filters.ModelChoiceFilter):
+    """The active categories as a tree; the options come from the per-process cache (the
+    queryset still checks a submitted value)."""
+
     field_class = CategoryTreeField
+
+    @property
+    def field(self):
+        field = super().field
+        field.all_active = True
+        return field
 
 
 class IncidentFilterSet(django_filters.FilterSet):

@@ -175,7 +175,9 @@ class CategoryTreeIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for category, depth in category_tree(self.queryset):
+        # The field's own queryset only when it was given one; the active categories come
+        # from the per-process cache.
+        for category, depth in category_tree(None if self.field.all_active else self.queryset):
             label = "\u3000" * depth + ("└ " if depth else "") + category.name
             yield (self.choice(category)[0], label)
 
@@ -190,6 +192,7 @@ class CategoryTreeField(forms.ModelChoiceField):
 
     def __init__(self, queryset=None, **kwargs):
         kwargs.setdefault("empty_label", _("— choose —"))
+        self.all_active = queryset is None
         super().__init__(
             queryset if queryset is not None else Category.objects.filter(active=True), **kwargs
         )

@@ -1,12 +1,13 @@
 """Who may take which action on an incident: the permission functions of the transitions.
 
 Each function takes ``(incident, user)`` and only reads. The user's sections and the role
-held in each are read once per user object and cached on it.
+held in each are read once per process and user (``section_roles``).
 """
 
 from django.conf import settings
 from django.utils import timezone
 
+from itsm import configcache
 from itsm.models import DepartmentKind, Membership
 from itsm.roles import Role, has_role
 
@@ -15,12 +16,19 @@ WORKER_ROLES = (Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.AGENT, Rol
 
 
 def section_roles(user) -> dict[int, str]:
-    """{department id: role held there} for the user, cached on the user object."""
+    """{department id: role held there} for the user, cached on the user object and per
+    process (``itsm.configcache``: memberships are configuration, their writes invalidate)."""
     if not getattr(user, "is_authenticated", False):
         return {}
     cached = getattr(user, "_itsm_section_roles", None)
     if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("department_id", "role"))
+        user_id = user.pk
+        cached = configcache.cached(
+            ("section-roles", user_id),
+            lambda: dict(
+                Membership.objects.filter(user_id=user_id).values_list("department_id", "role")
+            ),
+        )
         user._itsm_section_roles = cached
     return cached
 

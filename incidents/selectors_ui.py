@@ -14,16 +14,22 @@ from incidents.models import (
     WorkLog,
 )
 from incidents.rules import WORKER_ROLES
+from incidents.selectors import categories_by_id
 from itsm.models import Department, DepartmentKind
 from itsm.selectors import departments_by_id
 
 
 def category_tree(qs: QuerySet[Category] | None = None) -> list[tuple[Category, int]]:
     """Categories in tree order (parents before their children, by sort order) with their
-    depth; one query. A category whose parent is not in ``qs`` is shown at the top level."""
-    rows = list(
-        (Category.objects.filter(active=True) if qs is None else qs).order_by("sort_order", "code")
-    )
+    depth: the active ones from the per-process cache, or those of ``qs`` in one query. A
+    category whose parent is not in the set is shown at the top level."""
+    if qs is None:
+        rows = sorted(
+            (c for c in categories_by_id().values() if c.active),
+            key=lambda c: (c.sort_order, c.code),
+        )
+    else:
+        rows = list(qs.order_by("sort_order", "code"))
     ids = {c.pk for c in rows}
     children: dict[int | None, list[Category]] = {}
     for c in rows:

@@ -191,3 +191,42 @@ def test_sections_and_categories_are_cached_and_follow_edits(world, django_asser
     world.systems.save()
     assert route(category=leaf).pk == world.network.pk
     assert category_by_code("no-such-code") is None
+
+
+def test_section_roles_follow_membership_changes(world, django_assert_num_queries):
+    from incidents.rules import section_roles
+    from itsm.models import Membership
+
+    tech = world.tech
+    assert section_roles(fresh(tech)) == {world.network.pk: Role.TECHNICIAN}
+    again = fresh(tech)
+    with django_assert_num_queries(0):
+        assert section_roles(again) == {world.network.pk: Role.TECHNICIAN}
+
+    Membership.objects.create(
+        user=tech, department=world.systems, role=Role.SECTION_LEAD, is_primary=False
+    )
+    assert section_roles(fresh(tech)) == {
+        world.network.pk: Role.TECHNICIAN,
+        world.systems.pk: Role.SECTION_LEAD,
+    }
+    Membership.objects.filter(user=tech, department=world.network).delete()
+    assert section_roles(fresh(tech)) == {world.systems.pk: Role.SECTION_LEAD}
+
+
+def test_category_tree_from_the_cache_follows_edits(world, django_assert_num_queries):
+    from incidents.models import Category
+    from incidents.selectors_ui import category_tree
+
+    category_tree()  # load
+    with django_assert_num_queries(0):
+        codes = [c.code for c, _depth in category_tree()]
+    assert world.category.code in codes
+    child = Category.objects.create(
+        code="lan-wifi", name_zh="无线", name_en="Wi-Fi", parent=world.category
+    )
+    tree = [(c.code, depth) for c, depth in category_tree()]
+    assert tree.index((child.code, 1)) == tree.index((world.category.code, 0)) + 1
+    child.active = False
+    child.save()
+    assert child.code not in [c.code for c, _depth in category_tree()]
