@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import Nature, Priority, Status
-from incidents.forms import CategoryTreeField, use_fast_selects
+from incidents.forms import CategoryTreeField, use_fast_widgets
 from incidents.models import Category, Incident
 from incidents.selectors_ui import category_subtree_ids
 
@@ -47,7 +47,7 @@ class IncidentFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        use_fast_selects(self.form.fields.values())
+        use_fast_widgets(self.form.fields.values())
         for field in self.form.fields.values():
             field.widget.attrs["class"] = "form-select form-select-sm"
 

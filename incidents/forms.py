@@ -25,6 +25,32 @@ from incidents.selectors_ui import (
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
+def options_html(choices, selected_values) -> str:
+    """``<option>`` (and ``<optgroup>``) elements as Django's select templates write them,
+    the first option whose value is in ``selected_values`` (strings) selected."""
+    done = False
+
+    def option(value, label):
+        nonlocal done
+        text = "" if value is None else str(value)
+        selected = not done and text in selected_values
+        done = done or selected
+        return format_html(
+            '<option value="{}"{}>{}</option>', text, " selected" if selected else "", label
+        )
+
+    parts = []
+    for value_or_group, label_or_options in choices:
+        if isinstance(label_or_options, list | tuple):
+            inner = format_html_join(
+                "", "{}", ((option(v, label),) for v, label in label_or_options)
+            )
+            parts.append(format_html('<optgroup label="{}">{}</optgroup>', value_or_group, inner))
+        else:
+            parts.append(option(value_or_group, label_or_options))
+    return mark_safe("".join(parts))  # noqa: S308 - each part was escaped by format_html
+
+
 class FastSelect(forms.Select):
     """A single ``<select>`` written in Python. Django renders a template per option, which
     costs milliseconds for a list of sections or categories on every page that shows one;
@@ -32,34 +58,11 @@ class FastSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, attrs)
-        chosen = set(self.format_value(value))
-        done = False
-
-        def option(value, label):
-            nonlocal done
-            text = "" if value is None else str(value)
-            selected = not done and text in chosen
-            done = done or selected
-            return format_html(
-                '<option value="{}"{}>{}</option>', text, " selected" if selected else "", label
-            )
-
-        parts = []
-        for value_or_group, label_or_options in self.choices:
-            if isinstance(label_or_options, list | tuple):
-                inner = format_html_join(
-                    "", "{}", ((option(v, label),) for v, label in label_or_options)
-                )
-                parts.append(
-                    format_html('<optgroup label="{}">{}</optgroup>', value_or_group, inner)
-                )
-            else:
-                parts.append(option(value_or_group, label_or_options))
         return format_html(
             '<select name="{}"{}>{}</select>',
             name,
             flatatt(final_attrs),
-            mark_safe("".join(parts)),  # noqa: S308 - each part was escaped by format_html
+            options_html(self.choices, set(self.format_value(value))),
         )
 
 
@@ -118,7 +121,7 @@ FAST_WIDGETS = {
 }
 
 
-def use_fast_selects(fields) -> None:
+def use_fast_widgets(fields) -> None:
     """Render the plain selects, text inputs and text areas of ``fields`` with the widgets
     above: Django renders each through templates, which costs a page with a form (the desk
     console, the queue filters) several milliseconds."""
@@ -134,7 +137,7 @@ class BootstrapMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        use_fast_selects(self.fields.values())
+        use_fast_widgets(self.fields.values())
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.HiddenInput):

@@ -88,38 +88,37 @@ def with_relations(incidents) -> list[Incident]:
         return incidents
     meta = Incident._meta
 
-    def missing(names):
-        fields = [meta.get_field(name) for name in names]
-        return fields, {
-            getattr(incident, field.attname)
+    def wanted(names) -> set:
+        """The ids the rows name for these relations and do not have loaded yet."""
+        return {
+            getattr(incident, meta.get_field(name).attname)
             for incident in incidents
-            for field in fields
-            if not field.is_cached(incident)
+            for name in names
+            if not meta.get_field(name).is_cached(incident)
         } - {None}
 
-    def attach(fields, found):
-        for incident in incidents:
-            for field in fields:
-                pk = getattr(incident, field.attname)
+    def attach(names, found) -> None:
+        for name in names:
+            field = meta.get_field(name)
+            for incident in incidents:
                 if not field.is_cached(incident):
+                    pk = getattr(incident, field.attname)
                     field.set_cached_value(incident, found.get(pk) if pk is not None else None)
 
-    fields, _wanted = missing(_SECTION_RELATIONS)
-    attach(fields, departments_by_id())
-    fields, _wanted = missing(_CATEGORY_RELATIONS)
-    attach(fields, categories_by_id())
-    fields, wanted = missing(_USER_RELATIONS)
-    users = (
+    attach(_SECTION_RELATIONS, departments_by_id())
+    attach(_CATEGORY_RELATIONS, categories_by_id())
+    people = wanted(_USER_RELATIONS)
+    attach(
+        _USER_RELATIONS,
         get_user_model()
         .objects.only("id", "username", "first_name", "last_name", "email")
-        .in_bulk(wanted)
-        if wanted
-        else {}
+        .in_bulk(people)
+        if people
+        else {},
     )
-    attach(fields, users)
     for name, model in zip(_CODE_RELATIONS, (SuspendReason, ResolutionCode), strict=True):
-        fields, wanted = missing((name,))
-        attach(fields, model.objects.in_bulk(wanted) if wanted else {})
+        ids = wanted((name,))
+        attach((name,), model.objects.in_bulk(ids) if ids else {})
     return incidents
 
 

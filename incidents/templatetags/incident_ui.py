@@ -8,11 +8,11 @@ more per row than the page's queries (measured with bench/bench_queue.py)."""
 from django import template
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from incidents.choices import Priority, Status
+from incidents.forms import options_html
 
 register = template.Library()
 
@@ -73,25 +73,34 @@ def _labels(context, choices) -> dict:
     return labels
 
 
+def _badge(context, kind: str, value: str, classes: dict, choices, *, titled: bool) -> str:
+    label = _labels(context, choices).get(value, value)
+    if titled:  # the code on the badge, its name as the title
+        return format_html(
+            '<span class="badge {}" data-{}="{}" title="{}">{}</span>',
+            classes.get(value, OTHER),
+            kind,
+            value,
+            label,
+            value,
+        )
+    return format_html(
+        '<span class="badge {}" data-{}="{}">{}</span>',
+        classes.get(value, OTHER),
+        kind,
+        value,
+        label,
+    )
+
+
 @register.simple_tag(takes_context=True)
 def priority_badge(context, incident):
-    return format_html(
-        '<span class="badge {}" data-priority="{}" title="{}">{}</span>',
-        PRIORITY_CLASSES.get(incident.priority, OTHER),
-        incident.priority,
-        _labels(context, Priority).get(incident.priority, incident.priority),
-        incident.priority,
-    )
+    return _badge(context, "priority", incident.priority, PRIORITY_CLASSES, Priority, titled=True)
 
 
 @register.simple_tag(takes_context=True)
 def status_badge(context, incident):
-    return format_html(
-        '<span class="badge {}" data-status="{}">{}</span>',
-        STATUS_CLASSES.get(incident.status, OTHER),
-        incident.status,
-        _labels(context, Status).get(incident.status, incident.status),
-    )
+    return _badge(context, "status", incident.status, STATUS_CLASSES, Status, titled=False)
 
 
 @register.simple_tag
@@ -122,14 +131,7 @@ def _options(context, name: str, choices, selected) -> str:
     key = (name, selected, tuple(str(option) for option, _label in choices))
     html = built.get(key)
     if html is None:
-        html = built[key] = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option, mark_safe(" selected") if str(option) == selected else "", label)
-                for option, label in choices
-            ),
-        )
+        html = built[key] = options_html(choices, {selected})
     return html
 
 

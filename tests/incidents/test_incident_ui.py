@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.choices import Priority, Status
-from incidents.forms import FAST_WIDGETS, FastSelect, use_fast_selects
+from incidents.forms import FAST_WIDGETS, FastSelect, use_fast_widgets
 from incidents.models import Incident
 from itsm.models import Department
 
@@ -68,7 +68,7 @@ def test_fast_select_with_a_model_choice_field(world):
 
     plain = F(initial={"department": world.network.pk})
     fast = F(initial={"department": world.network.pk})
-    use_fast_selects(fast.fields.values())
+    use_fast_widgets(fast.fields.values())
     assert isinstance(fast.fields["department"].widget, FastSelect)
     assert html(fast["department"]) == html(plain["department"])
     assert f'<option value="{world.network.pk}" selected>' in str(fast["department"])
@@ -81,7 +81,7 @@ def test_only_plain_selects_are_replaced():
         radio = forms.ChoiceField(choices=CHOICES, widget=forms.RadioSelect)
 
     form = F()
-    use_fast_selects(form.fields.values())
+    use_fast_widgets(form.fields.values())
     assert type(form.fields["one"].widget) is FastSelect
     assert type(form.fields["many"].widget) is forms.SelectMultiple
     assert type(form.fields["radio"].widget) is forms.RadioSelect
