@@ -20,5 +20,5 @@ RUN python scripts/compile_messages.py \
 
 USER itsm
 EXPOSE 8000
-CMD ["gunicorn", "itsm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-"]
+# Workers, bind address and access log: gunicorn.conf.py (WEB_CONCURRENCY sets the workers).
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "itsm.wsgi:application"]
