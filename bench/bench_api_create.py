@@ -11,12 +11,16 @@ The series run in interleaved rounds (bare, with key, without key; BENCH_ROUNDS 
 that a machine whose speed drifts during the run (shared CPUs) does not favour one of them;
 each ratio is reported over the whole run and as the median of the rounds.
 
-    BENCH_CLIENTS=8 BENCH_SECONDS=15 BENCH_ROUNDS=3 BENCH_WORKERS=3 python bench/bench_api_create.py
+    BENCH_CLIENTS=8 BENCH_SECONDS=15 BENCH_ROUNDS=3 python bench/bench_api_create.py
+
+gunicorn runs with the product's ``gunicorn.conf.py`` (two workers per core plus one);
+BENCH_WORKERS sets another number of workers (as WEB_CONCURRENCY does in production).
 """
 
 import http.client
 import json
 import os
+import runpy
 import socket
 import statistics
 import subprocess
@@ -30,7 +34,9 @@ from common import BENCH_DATABASE, PG, ROOT, report, setup_django
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+if os.environ.get("BENCH_WORKERS"):
+    os.environ["WEB_CONCURRENCY"] = os.environ["BENCH_WORKERS"]
+WORKERS = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 HERE = Path(__file__).resolve().parent
 
@@ -52,17 +58,17 @@ def start_gunicorn(port: int) -> subprocess.Popen:
         # The throttle runs (its Redis counter is part of the cost) but never refuses.
         "API_THROTTLE_RATE": "100000000/min",
         "LOG_LEVEL": "WARNING",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_ACCESS_LOG": "",
     }
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "itsm.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
             "--log-level",
             "warning",
         ],
