@@ -9,7 +9,7 @@ def _usernames(users) -> list[str]:
     return sorted({u.username for u in users if u is not None})
 
 
-def record(
+def new_event(
     *,
     incident: Incident,
     kind: str,
@@ -21,7 +21,9 @@ def record(
     data: dict | None = None,
     notified=(),
 ) -> IncidentEvent:
-    event = IncidentEvent.objects.create(
+    """The event, not yet saved (written with other rows: see ``incident_create``); hand it
+    to ``recorded`` once it is."""
+    return IncidentEvent(
         incident=incident,
         kind=kind,
         actor=actor,
@@ -32,9 +34,20 @@ def record(
         data=data or {},
         notified=_usernames(notified),
     )
-    # Outbound webhooks: delivery rows in this same transaction (docs/api.md).
+
+
+def recorded(event: IncidentEvent) -> IncidentEvent:
+    """After an event's row is written: its outbound webhooks, as delivery rows in this same
+    transaction (docs/api.md)."""
     webhooks.incident_event_recorded(event)
     return event
+
+
+def record(**kwargs) -> IncidentEvent:
+    """Write one event (``new_event``'s arguments)."""
+    event = new_event(**kwargs)
+    event.save(force_insert=True)
+    return recorded(event)
 
 
 def transition(*, incident, kind, actor, at, from_status, reason="", data=None, notified=()):
@@ -52,8 +65,10 @@ def transition(*, incident, kind, actor, at, from_status, reason="", data=None, 
     )
 
 
-def created(*, incident, actor, at, notified=()):
-    return record(
+def created(*, incident, actor, at, notified=()) -> IncidentEvent:
+    """The event of a new incident, not yet saved (``incident_create`` writes it with the
+    incident's other first rows; ``recorded`` after)."""
+    return new_event(
         incident=incident,
         kind=EventKind.CREATED,
         actor=actor,

@@ -50,6 +50,7 @@ from incidents.numbering import format_number, next_number_value
 from incidents.priority import priority_for
 from incidents.selectors import category_linked
 from itsm import configcache
+from itsm.db import NewRows, insert_linked
 from itsm.models import Department, DepartmentKind, Membership
 from itsm.roles import Role
 from sla import services as sla
@@ -418,22 +419,30 @@ def incident_create(
     # their deadlines, and the clocks in one statement.
     opening = sla.clocks_planned(incident=incident, at=at)
     incident.next_deadline_at = opening.deadline
+    segment = AssignmentSegment(
+        incident=incident,
+        department=incident.department,
+        assignee=incident.assignee,
+        started_at=at,
+        ola_accept_due_at=opening.ola_accept_due_at,
+        ola_resolve_due_at=opening.ola_resolve_due_at,
+    )
+    event = events.created(incident=incident, actor=by, at=at)
     with transaction.atomic(savepoint=False):
         incident.number = format_number(timezone.localtime(at).year, next_number_value())
-        incident.save()
-        segment = AssignmentSegment.objects.create(
-            incident=incident,
-            department=incident.department,
-            assignee=incident.assignee,
-            started_at=at,
-            ola_accept_due_at=opening.ola_accept_due_at,
-            ola_resolve_due_at=opening.ola_resolve_due_at,
+        # The incident and its first rows in one statement (itsm.db.insert_linked).
+        new_incident = NewRows([incident])
+        new_segment = NewRows([segment], {"incident_id": new_incident})
+        insert_linked(
+            new_incident,
+            new_segment,
+            NewRows(opening.sla, {"incident_id": new_incident}),
+            NewRows(opening.ola, {"incident_id": new_incident, "segment_id": new_segment}),
+            NewRows([event], {"incident_id": new_incident}),
         )
         # The SLA clocks as inserted, for the caller's answer (no read back).
-        incident.loaded_sla_clocks = sla.clocks_opened(
-            opening, incident=incident, segment=segment, at=at
-        )
-        events.created(incident=incident, actor=by, at=at)
+        incident.loaded_sla_clocks = sla.clocks_opened(opening, at=at)
+        events.recorded(event)
         if priority == Priority.P1:
             _declare_major(incident, by=by, at=at)
     return incident

@@ -340,7 +340,7 @@ def _sync_segments(clocks) -> None:
 class OpeningClocks:
     """The clocks of an incident about to be logged, planned before its rows exist: the
     caller writes ``deadline`` and the OLA due times with the incident and its first
-    segment, then hands the plan to ``clocks_opened`` (one INSERT for every clock)."""
+    segment, writes the plan with them and then calls ``clocks_opened``."""
 
     sla: list[SlaClock]
     ola: list[SlaClock]
@@ -443,18 +443,11 @@ def clocks_planned(*, incident, at: datetime) -> OpeningClocks:
     )
 
 
-def clocks_opened(opening: OpeningClocks, *, incident, segment, at: datetime) -> list[SlaClock]:
-    """The incident and its first segment are inserted: insert the clocks ``clocks_planned``
-    gave (one statement) and report deadlines beyond the calendars' data. Returns the
-    incident's SLA clocks (not the OLA ones)."""
-    for clock in opening.sla:
-        clock.incident_id = incident.pk
-    for clock in opening.ola:
-        clock.incident_id = incident.pk
-        clock.segment_id = segment.pk
-    new = opening.sla + opening.ola
-    SlaClock.objects.bulk_create(new)
-    _report_gaps(new, {}, at)
+def clocks_opened(opening: OpeningClocks, *, at: datetime) -> list[SlaClock]:
+    """The incident, its first segment and the clocks ``clocks_planned`` gave are inserted
+    (``OpeningClocks.sla`` linked to the incident, ``.ola`` to the incident and the segment):
+    report deadlines beyond the calendars' data. Returns the incident's SLA clocks."""
+    _report_gaps(opening.sla + opening.ola, {}, at)
     return opening.sla
 
 

@@ -1,11 +1,18 @@
 """``Idempotency-Key`` on every POST: a retry gets the first answer and changes nothing.
 
-The request runs in one transaction that first inserts the key's row. The row is unique per
-(user, key), so a second request with the same key waits on the database until the first
-one commits, then finds the row and replays the stored answer instead of running again:
-two identical requests sent at once make one incident. Only successful (2xx) answers are
-kept; on any error the transaction rolls back with the key, so the client may retry. A key
-already used for a request with another method, path or body answers 422.
+The request runs in one transaction which, when its answer is a success, ends by inserting
+the key's row with that answer. The row is unique per (user, key): a second request with
+the same key that reaches this insert while the first is still open waits on the database
+until the first commits, then finds the row, rolls back everything it did and replays the
+stored answer. Two identical requests sent at once therefore make one incident. A request
+that fails (any non-2xx answer) rolls back and is not stored, so the client may retry; if
+the key had already been answered, that stored answer is replayed instead of the error (a
+retried action finds the incident already moved on). A key already used for a request with
+another method, path or body answers 422.
+
+Writing the row once, with the answer, costs one statement per request; the price is paid
+by retries, which do the work again before they find the key and undo it (their incident
+numbers are skipped).
 """
 
 import functools
@@ -58,18 +65,29 @@ def request_hash(request) -> str:
     return digest.hexdigest()
 
 
-def _stored(response) -> tuple[object, dict]:
-    body = json.loads(json.dumps(response.data, cls=encoders.JSONEncoder))
+def _stored(response) -> tuple[str, dict]:
+    """The answer as stored: its body as JSON text, and the headers a replay repeats."""
+    body = json.dumps(response.data, cls=encoders.JSONEncoder)
     headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
     return body, headers
 
 
-_KEY_COLUMNS = ("user", "key", "method", "path", "request_hash", "response_headers", "created_at")
+_KEY_COLUMNS = (
+    "user",
+    "key",
+    "method",
+    "path",
+    "request_hash",
+    "status_code",
+    "response_body",
+    "response_headers",
+    "created_at",
+)
 
 
 @functools.cache
 def _insert_key_sql(vendor: str) -> str:
-    """The claim's INSERT, built from the model's own table and column names only."""
+    """The key's INSERT, built from the model's own table and column names only."""
     qn = connection.ops.quote_name
     meta = IdempotencyKey._meta
 
@@ -85,36 +103,68 @@ def _insert_key_sql(vendor: str) -> str:
     )
 
 
-def _insert_key(*, user, key: str, method: str, path: str, digest: str) -> int | None:
-    """Insert the key's row and return its id, or None when the key has a committed row
-    already. One statement: ``ON CONFLICT DO NOTHING`` waits for a concurrent holder of the
-    key to commit or roll back (PostgreSQL; SQLite 3.35+ serialises writers anyway)."""
+def _insert_key(*, user, key: str, method: str, path: str, digest: str, answer) -> int | None:
+    """Insert the key's row with its answer and return its id, or None when the key has a
+    committed row already. One statement: ``ON CONFLICT DO NOTHING`` waits for a concurrent
+    holder of the key to commit or roll back (PostgreSQL; SQLite serialises writers anyway)."""
+    status_code, body, headers = answer
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
             _insert_key_sql(connection.vendor),
-            [user.pk, key, method, path[:500], digest, "{}", now],
+            [
+                user.pk,
+                key,
+                method,
+                path[:500],
+                digest,
+                status_code,
+                body,
+                json.dumps(headers),
+                now,
+            ],
         )
         row = cursor.fetchone()
     return row[0] if row else None
 
 
-def _claim(*, user, key: str, method: str, path: str, digest: str):
-    """Insert the key's row (waiting for a concurrent holder of the key to finish): its id,
-    or the committed row a previous request left."""
+def _answered(*, user, key: str) -> IdempotencyKey | None:
+    """The key's stored answer, unless it is older than API_IDEMPOTENCY_TTL_HOURS."""
+    existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+    ttl = timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
+    if existing is None or existing.created_at < timezone.now() - ttl:
+        return None
+    return existing
+
+
+def _replay(existing: IdempotencyKey, digest: str) -> Response:
+    if existing.request_hash != digest:
+        raise IdempotencyKeyReused()
+    headers = {**existing.response_headers, REPLAYED_HEADER: "true"}
+    return Response(existing.response_body, status=existing.status_code, headers=headers)
+
+
+def _store(*, request, key: str, digest: str, response) -> IdempotencyKey | None:
+    """Store the answer under the key: None when stored, else the answer stored before.
+    A row past its time to live is deleted and the key stored anew."""
+    body, headers = _stored(response)
+    fields = {
+        "user": request.user,
+        "key": key,
+        "method": request.method,
+        "path": request.get_full_path(),
+        "digest": digest,
+        "answer": (response.status_code, body, headers),
+    }
     for _attempt in range(2):
-        record_id = _insert_key(user=user, key=key, method=method, path=path, digest=digest)
-        if record_id is not None:
-            return record_id, None
-        existing = IdempotencyKey.objects.filter(user=user, key=key).first()
-        if existing is None:  # deleted meanwhile (purged): try again
-            continue
-        ttl = timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
-        if existing.created_at < timezone.now() - ttl:
-            existing.delete()
-            continue
-        return None, existing
-    raise exceptions.APIException(_("The Idempotency-Key could not be claimed; retry."))
+        if _insert_key(**fields) is not None:
+            return None
+        existing = _answered(user=request.user, key=key)
+        if existing is not None:
+            return existing
+        # Expired (or purged meanwhile): make room for this answer.
+        IdempotencyKey.objects.filter(user=request.user, key=key).delete()
+    raise exceptions.APIException(_("The Idempotency-Key could not be stored; retry."))
 
 
 def run_idempotent(request, key: str, call):
@@ -125,30 +175,21 @@ def run_idempotent(request, key: str, call):
         )
     digest = request_hash(request)
     with transaction.atomic():
-        record_id, existing = _claim(
-            user=request.user,
-            key=key,
-            method=request.method,
-            path=request.get_full_path(),
-            digest=digest,
-        )
-        if existing is not None:
-            if existing.request_hash != digest:
-                raise IdempotencyKeyReused()
-            if existing.status_code is None:  # not expected: rows commit with their answer
-                raise exceptions.APIException(_("The first request with this key is not done."))
-            headers = {**existing.response_headers, REPLAYED_HEADER: "true"}
-            return Response(existing.response_body, status=existing.status_code, headers=headers)
         response = call()
         if 200 <= response.status_code < 300:
-            body, headers = _stored(response)
-            IdempotencyKey.objects.filter(pk=record_id).update(
-                response_body=body, response_headers=headers, status_code=response.status_code
-            )
+            existing = _store(request=request, key=key, digest=digest, response=response)
+            if existing is None:
+                return response
         else:
-            # Nothing the request did is kept, not even its key: the client may retry.
-            transaction.set_rollback(True)
-        return response
+            existing = None
+        # Nothing this request did is kept, not even its key: the client may retry.
+        transaction.set_rollback(True)
+    if existing is None:
+        # A failure: the stored answer of an earlier request with the key, if any, wins.
+        existing = _answered(user=request.user, key=key)
+        if existing is None:
+            return response
+    return _replay(existing, digest)
 
 
 class IdempotentMixin:

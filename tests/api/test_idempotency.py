@@ -174,3 +174,66 @@ def test_two_concurrent_identical_requests_make_one_incident(world, api):
     assert {status for status, _ in answers} == {201}
     assert len({number for _, number in answers}) == 1
     assert Incident.objects.count() == 1
+
+
+def _concurrently(n, send):
+    barrier = threading.Barrier(n)
+    answers, errors = [], []
+
+    def run(i):
+        try:
+            barrier.wait(timeout=10)
+            answers.append(send(i))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    assert len(answers) == n
+    return answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_identical_actions_act_once(world, api):
+    """The second waits for the incident's row, finds it handed over (which would refuse the
+    action) and answers the first one's stored answer instead of the refusal."""
+    incident = world.incident()
+    k = key()
+    url = f"{LIST}{incident.number}/assign/"
+
+    def send(_i):
+        response = api(world.agent).post(
+            url, {"department": "network"}, format="json", HTTP_IDEMPOTENCY_KEY=k
+        )
+        return response.status_code, response.json().get("version")
+
+    answers = _concurrently(3, send)
+    assert {status for status, _ in answers} == {200}, answers
+    assert len({version for _, version in answers}) == 1
+    incident = Incident.objects.get(pk=incident.pk)
+    assert incident.department.code == "network"
+    assert incident.events.filter(kind="assigned").count() == 1
+    assert IdempotencyKey.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_key_two_bodies_at_once_makes_one_incident_and_a_422(world, api):
+    k = key()
+
+    def send(i):
+        response = api(world.agent).post(
+            LIST, {"title": f"标题{i}"}, format="json", HTTP_IDEMPOTENCY_KEY=k
+        )
+        return response.status_code
+
+    assert sorted(_concurrently(2, send)) == [201, 422]
+    assert Incident.objects.count() == 1
+    stored = IdempotencyKey.objects.get()
+    assert stored.status_code == 201
+    assert stored.response_body["title"] == Incident.objects.get().title
