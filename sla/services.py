@@ -986,6 +986,7 @@ def _run_handlers(crossings: list[handlers.ThresholdCrossing], result: TickResul
 
 
 def _tick_batch(at: datetime, limit: int, result: TickResult) -> int:
+    """Handle one batch; returns the number of clocks written (0: nothing left to take)."""
     clocks = _due_clocks(at, limit)
     if not clocks:
         return 0
@@ -1007,7 +1008,7 @@ def _tick_batch(at: datetime, limit: int, result: TickResult) -> int:
     result.examined += len(clocks)
     result.rescheduled += len(written - {clock.pk for clock, *_ in pending})
     _run_handlers(crossings, result)
-    return len(clocks)
+    return len(written)
 
 
 def sla_tick(
@@ -1024,6 +1025,11 @@ def sla_tick(
     and the threshold handler is called for each crossing, so marks and effects commit
     together or not at all. Stops when nothing is due or after ``time_budget`` seconds
     (the next tick goes on).
+
+    A short batch does not end the run: rows another transaction held were skipped, and
+    they may be free now. Two ticks at once make that common, since a tick that fails to
+    lock a clock's incident still holds the clock's own row lock until it commits. The run
+    ends on a batch that takes nothing.
     """
     batch_size = batch_size or settings.SLA_TICK_BATCH
     started = time.monotonic()
@@ -1032,9 +1038,9 @@ def sla_tick(
         at = now or timezone.now()
         with transaction.atomic():
             handled = _tick_batch(at, batch_size, result)
-        result.batches += 1 if handled else 0
-        if handled < batch_size:
+        if not handled:
             break
+        result.batches += 1
         if time_budget is not None and time.monotonic() - started > time_budget:
             result.more_due = True
             break

@@ -4,7 +4,7 @@ notify; breaches are marked; failures neither loop nor double; concurrent ticks 
 import threading
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.utils import translation
 
 from incidents import services
@@ -279,6 +279,44 @@ def test_two_ticks_at_once_fire_each_threshold_once(world, sla_demo, clock, sett
     # 40 × (75 %, 100 %) response crossings, plus the desk OLA of each incident.
     assert sum(r.fired for r in results) == 40 * 3
     for incident in incidents:
+        assert clock_of(incident, Target.RESPONSE).fired == [75, 100]
+        assert [lvl for *_, lvl in escalations(incident)] == [1, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clocks_skipped_while_their_incident_was_busy_are_handled_in_the_same_run(
+    world, sla_demo, clock, extra_handler
+):
+    """A batch comes short because another transaction holds an incident; the run goes on
+    and takes that incident's clocks once it is free, instead of leaving them to the next
+    beat (with two ticks at once, each could stop on the other's locks)."""
+    free, busy = world.incident(), world.incident()
+    clock(2026, 11, 23, 11, 1)
+    locked, release, released = threading.Event(), threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                Incident.objects.select_for_update().get(pk=busy.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            released.set()
+            connection.close()
+
+    def free_the_busy_incident(_crossing):
+        release.set()
+        released.wait(timeout=30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(timeout=30)
+    extra_handler(free_the_busy_incident)
+    result = sla_tick(batch_size=50)
+    holder.join(timeout=30)
+    assert result.fired == 2 * 3  # response 75 % and 100 %, the desk OLA: of both
+    assert result.batches == 2
+    for incident in (free, busy):
         assert clock_of(incident, Target.RESPONSE).fired == [75, 100]
         assert [lvl for *_, lvl in escalations(incident)] == [1, 2]
 
