@@ -50,7 +50,7 @@ def free_port() -> int:
 def start_gunicorn(port: int) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench_settings",
+        "DJANGO_SETTINGS_MODULE": "server_settings",
         "PYTHONPATH": f"{HERE}{os.pathsep}{ROOT}",
         "DATABASE_URL": f"{PG}/{BENCH_DATABASE}",
         "DEBUG": "0",

@@ -48,7 +48,7 @@ def main() -> None:
         ("system: first page", "monitor", "/api/v1/incidents/"),
     ]  # fmt: skip
     rows = []
-    with override_settings(ROOT_URLCONF="bench_urls", DEBUG=False):
+    with override_settings(ROOT_URLCONF="baseline_urls", DEBUG=False):
         client = Client()
         base = None
         for name, user, url in cases:

@@ -44,8 +44,8 @@ def main() -> None:
 
     import sys
 
-    sys.modules["bench_urls"] = BenchUrls
-    with override_settings(ROOT_URLCONF="bench_urls", DEBUG=False):
+    sys.modules["queue_baseline_urls"] = BenchUrls
+    with override_settings(ROOT_URLCONF="queue_baseline_urls", DEBUG=False):
         client = Client()
         client.force_login(tech)
         base = timed(lambda: client.get("/bench/trivial"), repeat=REPEAT)

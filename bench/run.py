@@ -11,11 +11,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def main() -> int:
-    selected = sys.argv[1:]
+def benchmark_scripts(selected=()) -> list[Path]:
+    """The benchmarks (``bench_*.py``; the modules they share are named otherwise), or those
+    whose names contain one of ``selected``."""
     scripts = sorted(HERE.glob("bench_*.py"))
     if selected:
         scripts = [s for s in scripts if any(name in s.name for name in selected)]
+    return scripts
+
+
+def main() -> int:
+    scripts = benchmark_scripts(sys.argv[1:])
     failed = 0
     for script in scripts:
         print(f"=== {script.name}", flush=True)

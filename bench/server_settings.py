@@ -3,4 +3,4 @@ with a bare DRF endpoint (never part of the product's URLs)."""
 
 from itsm.settings import *  # noqa: F403
 
-ROOT_URLCONF = "bench_urls"
+ROOT_URLCONF = "baseline_urls"
