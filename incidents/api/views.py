@@ -305,7 +305,7 @@ ACTION_EXAMPLES = {
 def _action_schema(name: str):
     return extend_schema(
         operation_id=f"incidents_{name}",
-        summary=str(ACTION_LABELS[name]),
+        summary=ACTION_LABELS[name],
         description=_(
             "Takes the action now. 409 lists the actions that are possible instead; 403 when "
             "the caller may not; 412 when If-Match names an older version."

@@ -91,6 +91,26 @@ def test_every_operation_documents_its_errors_and_headers(openapi):
                 assert examples, f"{where} {code} has no example"
 
 
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.mark.django_db
+def test_summaries_follow_the_reader_language(client):
+    """Summaries are translated when the schema is made, not when the module is imported."""
+    by_language = {}
+    for language in ("en", "zh-hans"):
+        response = client.get(SCHEMA_URL, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        by_language[language] = [
+            op["summary"] for *_, op in operations(yaml.safe_load(response.content))
+        ]
+    english, chinese = by_language["en"], by_language["zh-hans"]
+    assert english
+    assert all(not _has_chinese(s) for s in english), english
+    assert all(_has_chinese(s) for s in chinese), chinese
+
+
 @pytest.mark.django_db
 def test_incident_fields_are_described(openapi):
     incident = openapi["components"]["schemas"]["Incident"]["properties"]
