@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from incidents.choices import Nature, Priority, Source, Status
@@ -152,6 +153,21 @@ class IncidentOrdering(OrderingFilter):
         return ["-created_at"]
 
     def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param, "").strip()
+        if raw and (raw.count(",") or raw.removeprefix("-") not in ORDERINGS):
+            # DRF drops what it does not know; a caller polling in the wrong order would
+            # never notice, so the mistake is answered instead.
+            raise ValidationError(
+                {
+                    self.ordering_param: [
+                        _(
+                            "Order by one of created_at, updated_at or number (with - for "
+                            "descending), not “%(value)s”."
+                        )
+                        % {"value": raw[:100]}
+                    ]
+                }
+            )
         ordering = super().get_ordering(request, queryset, view) or ["-created_at"]
         first = ordering[0]
         tie = "-id" if first.startswith("-") else "id"

@@ -190,6 +190,14 @@ def test_ordering_and_cursor_pages_are_stable(world, api):
     assert client.get(LIST, {"cursor": "garbage"}).status_code == 404
 
 
+@pytest.mark.parametrize("ordering", ["nonsense", "priority", "created_at,number", "--number"])
+def test_unknown_ordering_is_400_not_ignored(world, api, ordering):
+    world.incident()
+    response = api(world.agent).get(LIST, {"ordering": ordering})
+    assert response.status_code == 400
+    assert list(response.json()) == ["ordering"]
+
+
 def test_polling_with_updated_after_returns_oldest_change_first(world, api):
     a, b, c = (world.incident(title=t) for t in ("a", "b", "c"))
     since = timezone.now()
