@@ -11,6 +11,8 @@ class IncidentsConfig(AppConfig):
         from incidents import sla_handlers
         from sla import handlers
 
-        handlers.register_threshold_handler(sla_handlers.on_threshold)
+        handlers.register_threshold_handler(
+            sla_handlers.on_threshold, many=sla_handlers.on_thresholds
+        )
         handlers.register_calendar_gap_handler(sla_handlers.on_calendar_gap)
         handlers.register_deadline_handler(sla_handlers.on_deadline_moved)

@@ -7,9 +7,11 @@ back) with the change they announce.
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from itsm.models import Membership
 from itsm.roles import Role
+from sla.choices import OLA_TARGETS
 
 User = get_user_model()
 
@@ -61,9 +63,45 @@ def on_duty_member_ids(department) -> list[int]:
     )
 
 
-def send(*, incident, event: str, recipients, headline: str, detail: str = "") -> list:
-    """Queue one notification per distinct recipient; returns the recipients told."""
-    from itsm.services import notification_queue
+class People:
+    """Who holds a role or leads a section, read when asked."""
+
+    def with_role(self, *roles: str) -> list:
+        return users_with_role(*roles)
+
+    def leads(self, department) -> list:
+        return section_leads(department)
+
+
+class CachedPeople(People):
+    """The same, each answer read once: for one SLA tick batch (many incidents, few roles and
+    sections), inside one transaction."""
+
+    def __init__(self):
+        self._roles: dict[tuple, list] = {}
+        self._leads: dict[int, list] = {}
+
+    def with_role(self, *roles: str) -> list:
+        key = tuple(sorted(roles))
+        if key not in self._roles:
+            self._roles[key] = users_with_role(*roles)
+        return self._roles[key]
+
+    def leads(self, department) -> list:
+        if department is None:
+            return []
+        if department.pk not in self._leads:
+            self._leads[department.pk] = section_leads(department)
+        return self._leads[department.pk]
+
+
+PEOPLE = People()
+
+
+def send(*, incident, event: str, recipients, headline: str, detail: str = "", outbox=None) -> list:
+    """Queue one notification per distinct recipient; returns the recipients told. With
+    ``outbox`` (a list), the message is appended to it for ``notification_queue_many``."""
+    from itsm.services import OutboxMessage, notification_queue_many
 
     people = list({u.pk: u for u in recipients if u is not None}.values())
     if not people:
@@ -78,14 +116,18 @@ def send(*, incident, event: str, recipients, headline: str, detail: str = "") -
         )
         if part
     )
-    notification_queue(
-        recipients=people,
+    message = OutboxMessage(
+        recipients=tuple(people),
         event=event,
         subject=subject,
         body=body,
         url=reverse("incidents:detail", args=[incident.number]),
         incident_number=incident.number,
     )
+    if outbox is None:
+        notification_queue_many([message])
+    else:
+        outbox.append(message)
     return people
 
 
@@ -165,19 +207,73 @@ def resume_reminder(incident):
     )
 
 
-def escalated(incident, *, level, reason):
+def escalated(incident, *, level, reason, people: People = PEOPLE, outbox=None):
     if level >= 3:
-        recipients = users_with_role(Role.DIRECTOR)
+        recipients = people.with_role(Role.DIRECTOR)
     elif level == 2:
-        recipients = users_with_role(Role.INCIDENT_MANAGER)
+        recipients = people.with_role(Role.INCIDENT_MANAGER)
     else:
-        recipients = section_leads(incident.department)
+        recipients = people.leads(incident.department)
     return send(
         incident=incident,
         event="incident.escalated",
         recipients=[*recipients, incident.assignee],
         headline=_("Incident escalated to level %(level)s") % {"level": level},
         detail=reason,
+        outbox=outbox,
+    )
+
+
+_TARGET_LABELS = {
+    "response": gettext_lazy("response"),
+    "resolution": pgettext_lazy("SLA target", "resolution"),
+    "update": gettext_lazy("update"),
+    "ola_accept": gettext_lazy("OLA acceptance"),
+    "ola_resolve": gettext_lazy("OLA resolution or hand-over"),
+}
+
+
+def threshold_crossed(
+    incident, crossing, *, department=None, skip=(), people: People = PEOPLE, outbox=None
+):
+    """Tell the people an SLA threshold names (``crossing``: ``sla.handlers.ThresholdCrossing``)
+    but those whose usernames are in ``skip`` (told by its escalation already). An OLA
+    crossing names the ``department`` of its segment."""
+    label = _TARGET_LABELS.get(crossing.target, crossing.target)
+    names = set(crossing.notify)
+    if crossing.target == "update":
+        names |= {"owner", "assignee", "incident_manager"}
+        headline = _("A progress update of the major incident is due")
+    elif crossing.target in OLA_TARGETS:
+        names |= {"lead"}
+        headline = _("OLA overrun in %(section)s: %(target)s") % {
+            "section": department,
+            "target": label,
+        }
+    elif crossing.breached:
+        headline = _("SLA breached: %(target)s target") % {"target": label}
+    else:
+        headline = _("SLA warning: %(percent)s%% of the %(target)s target used") % {
+            "percent": crossing.percent,
+            "target": label,
+        }
+    recipients = []
+    if "assignee" in names:
+        recipients.append(incident.assignee)
+    if "owner" in names:
+        recipients.append(incident.owner)
+    if "lead" in names:
+        recipients.extend(people.leads(department or incident.department))
+    if "incident_manager" in names:
+        recipients.extend(people.with_role(Role.INCIDENT_MANAGER))
+    if "director" in names:
+        recipients.extend(people.with_role(Role.DIRECTOR))
+    return send(
+        incident=incident,
+        event="sla.breached" if crossing.breached else "sla.warning",
+        recipients=[u for u in recipients if u is not None and u.username not in skip],
+        headline=headline,
+        outbox=outbox,
     )
 
 

@@ -8,40 +8,16 @@ the escalation, its event and the notifications commit with the mark, exactly on
 import logging
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from incidents import events, notify
 from incidents.choices import FINAL_STATUSES, EventKind
 from incidents.models import AssignmentSegment, Incident
-from itsm.roles import Role
+from sla.choices import OLA_TARGETS
 
 logger = logging.getLogger(__name__)
 
 # Not (yet) an EventKind choice: the value is stored as is and shown raw until it is added.
 CALENDAR_GAP_EVENT = EventKind.SLA_CALENDAR_GAP
-
-_TARGET_LABELS = {
-    "response": gettext_lazy("response"),
-    "resolution": pgettext_lazy("SLA target", "resolution"),
-    "update": gettext_lazy("update"),
-    "ola_accept": gettext_lazy("OLA acceptance"),
-    "ola_resolve": gettext_lazy("OLA resolution or hand-over"),
-}
-
-
-def _recipients(incident: Incident, names, department=None) -> list:
-    people = []
-    if "assignee" in names:
-        people.append(incident.assignee)
-    if "owner" in names:
-        people.append(incident.owner)
-    if "lead" in names:
-        people.extend(notify.section_leads(department or incident.department))
-    if "incident_manager" in names:
-        people.extend(notify.users_with_role(Role.INCIDENT_MANAGER))
-    if "director" in names:
-        people.extend(notify.users_with_role(Role.DIRECTOR))
-    return [p for p in people if p is not None]
 
 
 def on_threshold(crossing) -> None:
@@ -54,45 +30,33 @@ def on_threshold(crossing) -> None:
     )
     if incident.status in FINAL_STATUSES:
         return
-    label = _TARGET_LABELS.get(crossing.target, crossing.target)
     told_by_escalation: set[str] = set()
     if crossing.escalation_level > incident.escalation_level:
         incident = services.incident_escalate(
             incident=incident.pk,
             by=None,
             level=crossing.escalation_level,
-            reason=f"SLA {crossing.target} {crossing.percent}%",
+            reason=crossing.reason,
         )
         escalated = incident.events.filter(kind=EventKind.ESCALATED).order_by("-id").first()
         told_by_escalation = set(escalated.notified if escalated else ())
-
     department = None
-    names = set(crossing.notify)
-    if crossing.target == "update":
-        names |= {"owner", "assignee", "incident_manager"}
-        headline = _("A progress update of the major incident is due")
-    elif crossing.target in ("ola_accept", "ola_resolve"):
-        segment = AssignmentSegment.objects.select_related("department").get(pk=crossing.segment_id)
-        department = segment.department
-        names |= {"lead"}
-        headline = _("OLA overrun in %(section)s: %(target)s") % {
-            "section": department,
-            "target": label,
-        }
-    elif crossing.breached:
-        headline = _("SLA breached: %(target)s target") % {"target": label}
-    else:
-        headline = _("SLA warning: %(percent)s%% of the %(target)s target used") % {
-            "percent": crossing.percent,
-            "target": label,
-        }
-    recipients = [
-        user
-        for user in _recipients(incident, names, department)
-        if user.username not in told_by_escalation
-    ]
-    event = "sla.breached" if crossing.breached else "sla.warning"
-    notify.send(incident=incident, event=event, recipients=recipients, headline=headline)
+    if crossing.target in OLA_TARGETS:
+        department = (
+            AssignmentSegment.objects.select_related("department")
+            .get(pk=crossing.segment_id)
+            .department
+        )
+    notify.threshold_crossed(incident, crossing, department=department, skip=told_by_escalation)
+
+
+def on_thresholds(crossings) -> None:
+    """``on_threshold`` for a whole tick batch, in a few statements
+    (``services.incident_thresholds_crossed``); the tick falls back to ``on_threshold``
+    crossing by crossing when this raises."""
+    from incidents import services
+
+    services.incident_thresholds_crossed(crossings=crossings)
 
 
 def on_calendar_gap(gap) -> None:

@@ -3,6 +3,7 @@
 import logging
 import smtplib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import partial
@@ -86,6 +87,18 @@ _ENQUEUE_CHUNK = 100
 _LAST_ERROR_LENGTH = 2000
 
 
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One notification to write for each of its recipients (``notification_queue_many``)."""
+
+    recipients: tuple
+    event: str
+    subject: str
+    body: str
+    url: str = ""
+    incident_number: str = ""
+
+
 def notification_queue(
     *,
     recipients: Iterable,
@@ -104,40 +117,64 @@ def notification_queue(
     ``transaction.on_commit``; if the broker is down the rows stay pending and the
     periodic sweep queues them once their grace period is over.
     """
-    if notification_kind(event) is None:
-        raise ValueError(f"unknown notification event kind {event!r}")
-    people = {}
-    for user in recipients:
-        if user is not None and user.is_active and user.pk not in people:
-            people[user.pk] = user
-    if not people:
-        return []
-    with_address = [pk for pk, user in people.items() if user.email]
-    wanted = (
-        selectors.notification_email_wanted(user_ids=with_address, event=event)
-        if with_address
-        else set()
+    message = OutboxMessage(
+        recipients=tuple(recipients),
+        event=event,
+        subject=subject,
+        body=body,
+        url=url,
+        incident_number=incident_number,
     )
+    return notification_queue_many([message])
+
+
+def notification_queue_many(messages: Iterable[OutboxMessage]) -> list[Notification]:
+    """``notification_queue`` for several messages at once (the SLA tick's batches): one
+    look-up of email choices per kind and one INSERT for all their rows."""
+    messages = list(messages)
+    for message in messages:
+        if notification_kind(message.event) is None:
+            raise ValueError(f"unknown notification event kind {message.event!r}")
+    addressed = []
+    for message in messages:
+        people = {}
+        for user in message.recipients:
+            if user is not None and user.is_active and user.pk not in people:
+                people[user.pk] = user
+        if people:
+            addressed.append((message, people))
+    if not addressed:
+        return []
+    with_address: dict[str, set[int]] = {}
+    for message, people in addressed:
+        ids = with_address.setdefault(message.event, set())
+        ids.update(pk for pk, user in people.items() if user.email)
+    wanted = {
+        event: selectors.notification_email_wanted(user_ids=ids, event=event) if ids else set()
+        for event, ids in with_address.items()
+    }
     now = timezone.now()
     first_sweep_at = now + timedelta(seconds=settings.NOTIFICATION_GRACE_SECONDS)
-    # A mail header is one line; the inbox shows the same subject.
-    subject = " ".join(str(subject).split())[: Notification._meta.get_field("subject").max_length]
+    subject_length = Notification._meta.get_field("subject").max_length
     rows = []
-    for user in people.values():
-        email = user.pk in wanted
-        rows.append(
-            Notification(
-                recipient=user,
-                event=event,
-                subject=subject,
-                body=str(body),
-                url=str(url),
-                incident_number=str(incident_number),
-                created_at=now,
-                email_state=_PENDING if email else NotificationEmailState.SKIPPED,
-                next_attempt_at=first_sweep_at if email else None,
+    for message, people in addressed:
+        # A mail header is one line; the inbox shows the same subject.
+        subject = " ".join(str(message.subject).split())[:subject_length]
+        for user in people.values():
+            email = user.pk in wanted[message.event]
+            rows.append(
+                Notification(
+                    recipient=user,
+                    event=message.event,
+                    subject=subject,
+                    body=str(message.body),
+                    url=str(message.url),
+                    incident_number=str(message.incident_number),
+                    created_at=now,
+                    email_state=_PENDING if email else NotificationEmailState.SKIPPED,
+                    next_attempt_at=first_sweep_at if email else None,
+                )
             )
-        )
     # Validation above raises before this block, so a refused call leaves the caller's
     # transaction usable; no savepoint inside it (two statements saved per call).
     with transaction.atomic(savepoint=False):

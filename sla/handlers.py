@@ -18,6 +18,7 @@ from datetime import datetime
 
 __all__ = [
     "ThresholdCrossing",
+    "batch_threshold_handler",
     "register_calendar_gap_handler",
     "register_deadline_handler",
     "register_threshold_handler",
@@ -58,10 +59,12 @@ class CalendarGap:
 
 
 ThresholdHandler = Callable[[ThresholdCrossing], None]
+BatchThresholdHandler = Callable[[list[ThresholdCrossing]], None]
 GapHandler = Callable[[CalendarGap], None]
 DeadlineHandler = Callable[[int, datetime | None], None]
 
 _threshold_handlers: list[ThresholdHandler] = []
+_batch_threshold_handlers: dict[ThresholdHandler, BatchThresholdHandler] = {}
 _gap_handlers: list[GapHandler] = []
 _deadline_handlers: list[DeadlineHandler] = []
 
@@ -72,9 +75,21 @@ def _register(registry: list, fn: Callable) -> Callable:
     return fn
 
 
-def register_threshold_handler(fn: ThresholdHandler) -> ThresholdHandler:
-    """Call ``fn(crossing)`` for every threshold the tick fires (inside its transaction)."""
+def register_threshold_handler(
+    fn: ThresholdHandler, *, many: BatchThresholdHandler | None = None
+) -> ThresholdHandler:
+    """Call ``fn(crossing)`` for every threshold the tick fires (inside its transaction).
+
+    ``many(crossings)``, if given, does the same for a whole batch at once; the tick calls
+    it first and, if it raises, rolls it back and calls ``fn`` crossing by crossing."""
+    if many is not None:
+        _batch_threshold_handlers[fn] = many
     return _register(_threshold_handlers, fn)
+
+
+def batch_threshold_handler(fn: ThresholdHandler) -> BatchThresholdHandler | None:
+    """The batch form registered with ``fn``, if any."""
+    return _batch_threshold_handlers.get(fn)
 
 
 def register_calendar_gap_handler(fn: GapHandler) -> GapHandler:
@@ -92,6 +107,7 @@ def unregister(fn: Callable) -> None:
     for registry in (_threshold_handlers, _gap_handlers, _deadline_handlers):
         while fn in registry:
             registry.remove(fn)
+    _batch_threshold_handlers.pop(fn, None)
 
 
 def threshold_handlers() -> tuple[ThresholdHandler, ...]:

@@ -949,16 +949,21 @@ def _crossing_due(clock, percent) -> datetime | None:
 
 
 def _run_handlers(crossings: list[handlers.ThresholdCrossing], result: TickResult) -> None:
-    """Call the handlers for a batch: first all in one savepoint; if one fails, roll that
-    back and go again one savepoint per crossing, so that a failing crossing (its incident
-    closed meanwhile, …) is logged and stays fired while the others take effect."""
+    """Call the handlers for a batch: first all in one savepoint (a handler's batch form with
+    every crossing at once, where it registered one); if one fails, roll that back and go
+    again one savepoint per crossing, so that a failing crossing (its incident closed
+    meanwhile, …) is logged and stays fired while the others take effect."""
     registered = handlers.threshold_handlers()
     if not registered or not crossings:
         return
     try:
         with transaction.atomic():
-            for crossing in crossings:
-                for handler in registered:
+            for handler in registered:
+                many = handlers.batch_threshold_handler(handler)
+                if many is not None:
+                    many(crossings)
+                    continue
+                for crossing in crossings:
                     handler(crossing)
         return
     except _TRANSIENT:

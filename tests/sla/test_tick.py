@@ -1,10 +1,14 @@
 """The tick in-process: thresholds fire once, escalate through the incident services and
 notify; breaches are marked; failures neither loop nor double; concurrent ticks fire once."""
 
+import json
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from incidents import services
@@ -170,6 +174,82 @@ def test_major_incident_update_reminders_repeat_every_interval(world, sla_demo, 
     assert reminders.filter(recipient=world.incident_manager).count() == 2
 
 
+def _effects_of_a_tick() -> dict:
+    """Run a tick and roll it back; what it wrote, without ids and times."""
+    last_event = IncidentEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    last_note = Notification.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    with transaction.atomic():
+        result = sla_tick()
+        effects = {
+            "fired": result.fired,
+            "events": sorted(
+                (number, kind, reason, json.dumps(data, sort_keys=True), notified, to_status)
+                for number, kind, reason, data, notified, to_status in IncidentEvent.objects.filter(
+                    id__gt=last_event
+                ).values_list("incident__number", "kind", "reason", "data", "notified", "to_status")
+            ),
+            "notifications": sorted(
+                Notification.objects.filter(id__gt=last_note).values_list(
+                    "recipient__username", "event", "subject", "body", "incident_number"
+                )
+            ),
+            "incidents": sorted(
+                Incident.objects.values_list("number", "escalation_level", "version")
+            ),
+            "clocks": sorted(
+                (pk, json.dumps(fired), state)
+                for pk, fired, state in SlaClock.objects.values_list("id", "fired", "state")
+            ),
+        }
+        transaction.set_rollback(True)
+    return effects
+
+
+@pytest.mark.django_db
+def test_a_batch_does_what_the_crossings_do_one_by_one(world, sla_demo, clock, monkeypatch):
+    """The incidents' batch handler against their one-crossing handler, on one mixed batch:
+    new incidents (response 75/100/150 %, desk OLA), an incident in another section (OLA
+    accept), a major incident (update reminders), one escalated by hand beforehand."""
+    for _ in range(3):
+        world.incident()
+    world.assigned()
+    world.incident(impact=1, urgency=1)
+    manual = world.in_progress()
+    services.incident_escalate(incident=manual, by=world.tech, reason="VIP 投诉", level=2)
+    clock(2026, 11, 25, 17, 0)
+    batch = _effects_of_a_tick()
+    monkeypatch.setattr(handlers, "_batch_threshold_handlers", {})
+    one_by_one = _effects_of_a_tick()
+    assert batch == one_by_one
+    assert batch["fired"] > 10
+    assert {kind for _, kind, *_ in batch["events"]} == {EventKind.ESCALATED}
+    assert {event for _, event, *_ in batch["notifications"]} >= {
+        "incident.escalated",
+        "sla.warning",
+        "sla.breached",
+    }
+
+
+@pytest.mark.django_db
+def test_a_batch_costs_the_same_queries_for_4_or_12_incidents(world, sla_demo, clock):
+    incidents = [world.incident() for _ in range(12)]
+    clock(2026, 11, 23, 10, 31)  # 75 % of each response target and the desk's OLA
+
+    def tick_with_due(n):
+        with transaction.atomic():
+            SlaClock.objects.filter(incident__in=incidents[n:]).update(
+                next_check_at=F("next_check_at") + timedelta(days=30)
+            )
+            with CaptureQueriesContext(connection) as ctx:
+                result = sla_tick()
+            transaction.set_rollback(True)
+        return result.fired, len(ctx.captured_queries)
+
+    (fired_few, queries_few), (fired_many, queries_many) = tick_with_due(4), tick_with_due(12)
+    assert (fired_few, fired_many) == (4 * 2, 12 * 2)
+    assert queries_few == queries_many
+
+
 @pytest.mark.django_db
 def test_paused_clocks_are_not_ticked(world, sla_demo, clock):
     incident = world.in_progress()
@@ -211,23 +291,29 @@ def test_a_failing_handler_is_logged_and_the_threshold_stays_fired(
 
 
 @pytest.mark.django_db
-def test_a_handler_on_a_closed_incident_does_nothing(world, sla_demo, clock):
-    from incidents.sla_handlers import on_threshold
+@pytest.mark.parametrize("batch", [False, True], ids=["one crossing", "a batch"])
+def test_a_handler_on_a_closed_incident_does_nothing(world, sla_demo, batch):
+    from incidents.sla_handlers import on_threshold, on_thresholds
     from sla.handlers import ThresholdCrossing
 
     incident = world.closed()
-    on_threshold(
-        ThresholdCrossing(
-            clock_id=0,
-            incident_id=incident.pk,
-            segment_id=None,
-            target="resolution",
-            percent=100,
-            escalation_level=2,
-            breached=True,
-        )
+    before = Notification.objects.count()
+    crossing = ThresholdCrossing(
+        clock_id=0,
+        incident_id=incident.pk,
+        segment_id=None,
+        target="resolution",
+        percent=100,
+        escalation_level=2,
+        breached=True,
+        notify=frozenset({"incident_manager"}),
     )
+    if batch:
+        on_thresholds([crossing])
+    else:
+        on_threshold(crossing)
     assert escalations(incident) == []
+    assert Notification.objects.count() == before
 
 
 @pytest.mark.django_db(transaction=True)
