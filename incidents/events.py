@@ -50,12 +50,6 @@ def record(**kwargs) -> IncidentEvent:
     return recorded(event)
 
 
-def record_many(new: list[IncidentEvent]) -> list[IncidentEvent]:
-    """Write events made by ``new_event`` in one statement."""
-    IncidentEvent.objects.bulk_create(new)
-    return [recorded(event) for event in new]
-
-
 def transition(*, incident, kind, actor, at, from_status, reason="", data=None, notified=()):
     """A state transition (or a level change): from the old status to the current one."""
     return record(

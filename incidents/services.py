@@ -39,6 +39,7 @@ from incidents.models import (
     Category,
     Comment,
     Incident,
+    IncidentEvent,
     IncidentLink,
     PriorityMatrixEntry,
     ResolutionCode,
@@ -955,25 +956,30 @@ def incident_thresholds_crossed(*, crossings) -> None:
                 people_told = notify.escalated(
                     incident, level=target, reason=crossing.reason, people=people, outbox=outbox
                 )
-                new_events.append(
-                    events.new_event(
-                        incident=incident,
-                        kind=EventKind.ESCALATED,
-                        actor=None,
-                        at=at,
-                        from_status=incident.status,
-                        to_status=incident.status,
-                        reason=crossing.reason,
-                        data={"from_level": from_level, "level": target, "automatic": True},
-                        notified=people_told,
-                    )
+                event = events.new_event(
+                    incident=incident,
+                    kind=EventKind.ESCALATED,
+                    actor=None,
+                    at=at,
+                    from_status=incident.status,
+                    to_status=incident.status,
+                    reason=crossing.reason,
+                    data={"from_level": from_level, "level": target, "automatic": True},
+                    notified=people_told,
                 )
+                # Its webhooks now, while the incident is as this escalation left it (a
+                # second one in the batch raises the level again); the row goes in below,
+                # in the same transaction.
+                events.recorded(event)
+                new_events.append(event)
                 told = {user.username for user in people_told}
-            segment = segments.get(crossing.segment_id) if crossing.target in OLA_TARGETS else None
+            department = None
+            if crossing.target in OLA_TARGETS:
+                department = segments[crossing.segment_id].department
             notify.threshold_crossed(
                 incident,
                 crossing,
-                department=segment.department if segment is not None else None,
+                department=department,
                 skip=told,
                 people=people,
                 outbox=outbox,
@@ -987,8 +993,7 @@ def incident_thresholds_crossed(*, crossings) -> None:
             Incident.objects.filter(pk__in=ids).update(
                 escalation_level=level, version=F("version") + bumps, updated_at=at
             )
-        if new_events:
-            events.record_many(new_events)
+        IncidentEvent.objects.bulk_create(new_events)
         notification_queue_many(outbox)
 
 

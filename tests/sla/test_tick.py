@@ -14,7 +14,7 @@ from django.utils import translation
 from incidents import services
 from incidents.choices import EventKind
 from incidents.models import Incident, IncidentEvent
-from itsm.models import Notification
+from itsm.models import Notification, WebhookDelivery, WebhookSubscription
 from sla import handlers
 from sla.choices import State, Target
 from sla.models import SlaClock
@@ -178,6 +178,9 @@ def _effects_of_a_tick() -> dict:
     """Run a tick and roll it back; what it wrote, without ids and times."""
     last_event = IncidentEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     last_note = Notification.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    last_delivery = (
+        WebhookDelivery.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    )
     with transaction.atomic():
         result = sla_tick()
         effects = {
@@ -200,6 +203,19 @@ def _effects_of_a_tick() -> dict:
                 (pk, json.dumps(fired), state)
                 for pk, fired, state in SlaClock.objects.values_list("id", "fired", "state")
             ),
+            "webhooks": sorted(
+                json.dumps(
+                    {
+                        **payload,
+                        "incident": {**payload["incident"], "updated_at": None},
+                        "change": {**payload["change"], "at": None},
+                    },
+                    sort_keys=True,
+                )
+                for payload in WebhookDelivery.objects.filter(id__gt=last_delivery).values_list(
+                    "payload", flat=True
+                )
+            ),
         }
         transaction.set_rollback(True)
     return effects
@@ -209,7 +225,9 @@ def _effects_of_a_tick() -> dict:
 def test_a_batch_does_what_the_crossings_do_one_by_one(world, sla_demo, clock, monkeypatch):
     """The incidents' batch handler against their one-crossing handler, on one mixed batch:
     new incidents (response 75/100/150 %, desk OLA), an incident in another section (OLA
-    accept), a major incident (update reminders), one escalated by hand beforehand."""
+    accept), a major incident (update reminders), one escalated by hand beforehand; with a
+    webhook subscription, whose payloads show each escalation's own level and version."""
+    WebhookSubscription.objects.create(name="all", url="http://127.0.0.1:1/", events=[])
     for _ in range(3):
         world.incident()
     world.assigned()
@@ -223,6 +241,9 @@ def test_a_batch_does_what_the_crossings_do_one_by_one(world, sla_demo, clock, m
     assert batch == one_by_one
     assert batch["fired"] > 10
     assert {kind for _, kind, *_ in batch["events"]} == {EventKind.ESCALATED}
+    levels = [json.loads(p)["change"]["data"]["level"] for p in batch["webhooks"]]
+    assert sorted(levels) == sorted(json.loads(data)["level"] for *_, data, _, _ in batch["events"])
+    assert len({json.loads(p)["incident"]["version"] for p in batch["webhooks"]}) > 1
     assert {event for _, event, *_ in batch["notifications"]} >= {
         "incident.escalated",
         "sla.warning",
