@@ -363,7 +363,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "api": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "itsm.cache.ItsmRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "itsm-api",
         }
