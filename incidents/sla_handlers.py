@@ -1,8 +1,9 @@
 """What an incident does when its SLA clocks need it; registered with ``sla.handlers`` in
 ``IncidentsConfig.ready`` (``sla`` never imports ``incidents``, DESIGN §5).
 
-The tick calls ``on_threshold`` inside the transaction that marks the threshold fired, so
-the escalation, its event and the notifications commit with the mark, exactly once.
+The tick calls ``on_thresholds`` with a whole batch (``on_threshold`` crossing by crossing if
+that fails) inside the transaction that marks the thresholds fired, so the escalations, their
+events and the notifications commit with the marks, exactly once.
 """
 
 import logging
