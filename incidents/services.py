@@ -4,7 +4,7 @@ check, transition, save, history event, segments, SLA clocks and notifications t
 
 import copy
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -868,6 +868,46 @@ def incident_resume(
     return incident
 
 
+def _escalation(
+    incident: Incident,
+    *,
+    by,
+    level: int | None,
+    reason: str,
+    at: datetime,
+    people: notify.People = notify.PEOPLE,
+    outbox=None,
+):
+    """The escalation of a locked incident, in memory: the checks and the transition, the
+    notifications of the level told, and its event (not saved). Returns the event and the
+    people told; the caller saves the incident and the event."""
+    _ensure(incident, "escalate", by)
+    target = incident.escalation_level + 1 if level is None else level
+    _require(
+        {
+            "reason": [_("An escalation needs a reason.")] if not reason else None,
+            "level": [_("The level must be above the current one and at most 3.")]
+            if not (incident.escalation_level < target <= 3)
+            else None,
+        }
+    )
+    from_level = incident.escalation_level
+    incident.escalate(level=target)
+    told = notify.escalated(incident, level=target, reason=reason, people=people, outbox=outbox)
+    event = events.new_event(
+        incident=incident,
+        kind=EventKind.ESCALATED,
+        actor=by,
+        at=at,
+        from_status=incident.status,
+        to_status=incident.status,
+        reason=reason,
+        data={"from_level": from_level, "level": target, "automatic": by is None},
+        notified=told,
+    )
+    return event, told
+
+
 def incident_escalate(
     *,
     incident,
@@ -882,30 +922,10 @@ def incident_escalate(
     reason = (reason or "").strip()
     with transaction.atomic():
         incident = _lock(incident, expected_version=expected_version)
-        _ensure(incident, "escalate", by)
-        target = incident.escalation_level + 1 if level is None else level
-        _require(
-            {
-                "reason": [_("An escalation needs a reason.")] if not reason else None,
-                "level": [_("The level must be above the current one and at most 3.")]
-                if not (incident.escalation_level < target <= 3)
-                else None,
-            }
-        )
-        from_level = incident.escalation_level
-        incident.escalate(level=target)
+        event, _told = _escalation(incident, by=by, level=level, reason=reason, at=at)
         _save(incident, at, {"escalation_level"})
-        told = notify.escalated(incident, level=target, reason=reason)
-        events.transition(
-            incident=incident,
-            kind=EventKind.ESCALATED,
-            actor=by,
-            at=at,
-            from_status=incident.status,
-            reason=reason,
-            data={"from_level": from_level, "level": target, "automatic": by is None},
-            notified=told,
-        )
+        event.save(force_insert=True)
+        events.recorded(event)
     return incident
 
 
@@ -932,7 +952,8 @@ def incident_thresholds_crossed(*, crossings) -> None:
             else {}
         )
         people = notify.CachedPeople()
-        outbox, new_events, changed = [], [], {}
+        outbox, new_events = [], []
+        escalations = Counter()  # incident id -> escalations in this batch
         for crossing in crossings:
             incident = incidents[crossing.incident_id]
             if incident.status in FINAL_STATUSES:
@@ -940,33 +961,18 @@ def incident_thresholds_crossed(*, crossings) -> None:
             told: set[str] = set()
             target = crossing.escalation_level
             if target > incident.escalation_level:
-                _ensure(incident, "escalate", None)
-                _require(
-                    {
-                        "level": [_("The level must be above the current one and at most 3.")]
-                        if target > 3
-                        else None
-                    }
+                event, people_told = _escalation(
+                    incident,
+                    by=None,
+                    level=target,
+                    reason=crossing.reason,
+                    at=at,
+                    people=people,
+                    outbox=outbox,
                 )
-                from_level = incident.escalation_level
-                incident.escalate(level=target)
                 incident.version += 1
                 incident.updated_at = at
-                changed[incident.pk] = (incident, changed.get(incident.pk, (None, 0))[1] + 1)
-                people_told = notify.escalated(
-                    incident, level=target, reason=crossing.reason, people=people, outbox=outbox
-                )
-                event = events.new_event(
-                    incident=incident,
-                    kind=EventKind.ESCALATED,
-                    actor=None,
-                    at=at,
-                    from_status=incident.status,
-                    to_status=incident.status,
-                    reason=crossing.reason,
-                    data={"from_level": from_level, "level": target, "automatic": True},
-                    notified=people_told,
-                )
+                escalations[incident.pk] += 1
                 # Its webhooks now, while the incident is as this escalation left it (a
                 # second one in the batch raises the level again); the row goes in below,
                 # in the same transaction.
@@ -987,8 +993,8 @@ def incident_thresholds_crossed(*, crossings) -> None:
         # One UPDATE per (new level, escalations in this batch), at most nine: bulk_update's
         # CASE per row cost more than the rest of the batch together.
         groups = defaultdict(list)
-        for pk, (incident, bumps) in changed.items():
-            groups[(incident.escalation_level, bumps)].append(pk)
+        for pk, bumps in escalations.items():
+            groups[(incidents[pk].escalation_level, bumps)].append(pk)
         for (level, bumps), ids in groups.items():
             Incident.objects.filter(pk__in=ids).update(
                 escalation_level=level, version=F("version") + bumps, updated_at=at
