@@ -1,7 +1,7 @@
 """The incident, its configuration (categories, routing, priority matrix, codes) and history.
 
 The state graph of DESIGN §2.1 is declared here as django-fsm transitions; the services in
-``incidents/services.py`` call them inside one transaction with the row locked.
+``incidents/services/`` call them inside one transaction with the row locked.
 """
 
 from django.conf import settings

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from incidents.choices import HELD_STATUSES, OPEN_STATUSES, Status
+from incidents.choices import HELD_STATUSES, OPEN_STATUSES, SegmentEnd, Status
 from incidents.models import (
     AssignmentSegment,
     Category,
@@ -283,3 +283,24 @@ def segments_for(incident: Incident) -> QuerySet[AssignmentSegment]:
 
 def detail_prefetch():
     return [Prefetch("segments", queryset=AssignmentSegment.objects.select_related("department"))]
+
+
+def segments_returned_from(incident: Incident) -> list[str]:
+    """The codes of the sections that returned the incident, oldest first."""
+    return list(
+        incident.segments.filter(end_reason=SegmentEnd.RETURNED)
+        .values_list("department__code", flat=True)
+        .order_by("started_at")
+    )
+
+
+def segment_previous_section(incident: Incident):
+    """The section of the latest ended segment at another section than the current one."""
+    previous = (
+        AssignmentSegment.objects.filter(incident=incident, ended_at__isnull=False)
+        .exclude(department=incident.department)
+        .order_by("-started_at", "-id")
+        .select_related("department")
+        .first()
+    )
+    return previous.department if previous else None

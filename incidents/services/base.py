@@ -1,0 +1,130 @@
+"""Steps every incident service shares: lock the row, check the action, save, and the
+field checks; the desk section and support levels they need."""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from incidents import rules
+from incidents.choices import (
+    FINAL_STATUSES,
+    SupportLevel,
+)
+from incidents.exceptions import ActionForbidden, StaleIncident, TransitionNotAllowed
+from incidents.models import (
+    Incident,
+)
+from itsm.models import Department, DepartmentKind
+
+ACTIONS = {
+    "assign": "assign",
+    "accept": "accept",
+    "return": "return_",
+    "suspend": "suspend",
+    "resume": "resume",
+    "escalate": "escalate",
+    "resolve": "resolve",
+    "reopen": "reopen",
+    "close": "close",
+    "cancel": "cancel",
+}
+METHOD_TO_ACTION = {v: k for k, v in ACTIONS.items()}
+
+
+CLEAN_EXCLUDE = [
+    "status",
+    "number",
+    "owner",
+    "created_by",
+    "requester",
+    "category",
+    "closing_category",
+    "department",
+    "routed_department",
+    "assignee",
+    "suspend_reason",
+    "resolution_code",
+    "resolved_by",
+]
+
+
+def available_actions(incident: Incident, user) -> list[str]:
+    """The actions the user may take now on the incident (state, conditions and rights)."""
+    if user is None or not user.is_authenticated:
+        return []
+    return sorted(
+        METHOD_TO_ACTION[t.name]
+        for t in incident.get_available_user_status_transitions(user)
+        if t.name in METHOD_TO_ACTION
+    )
+
+
+def lock_incident(
+    incident: Incident | int | str, *, expected_version: int | None = None
+) -> Incident:
+    """The incident, re-read and locked for the rest of the transaction."""
+    # No select_related here: a row re-read after waiting for the lock must not come with a
+    # joined department row from before the wait.
+    qs = Incident.objects.select_for_update()
+    if isinstance(incident, Incident):
+        locked = qs.get(pk=incident.pk)
+    elif isinstance(incident, int):
+        locked = qs.get(pk=incident)
+    else:
+        locked = qs.get(number=incident)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleIncident(locked.version)
+    return locked
+
+
+def ensure_allowed(incident: Incident, action: str, by) -> None:
+    """Raise 409-style if the state does not allow the action, 403-style if the user may not."""
+    method = getattr(incident, ACTIONS[action])
+    if not can_proceed(method):
+        raise TransitionNotAllowed(action, incident.status, available_actions(incident, by))
+    if by is not None and not has_transition_perm(method, by):
+        raise ActionForbidden(_("You may not %(action)s this incident.") % {"action": action})
+
+
+def save_incident(incident: Incident, at: datetime, fields: set[str]) -> None:
+    incident.version += 1
+    incident.updated_at = at
+    incident.save(update_fields=sorted(fields | {"version", "updated_at"}))
+
+
+def require(errors: dict) -> None:
+    errors = {k: v for k, v in errors.items() if v}
+    if errors:
+        raise ValidationError(errors)
+
+
+def support_level_for(department: Department) -> str:
+    if department.kind == DepartmentKind.SERVICE_DESK:
+        return SupportLevel.L1
+    if department.kind == DepartmentKind.VENDOR:
+        return SupportLevel.L3
+    return SupportLevel.L2
+
+
+def set_deadline(incident: Incident, deadline, fields: set[str]) -> None:
+    if incident.next_deadline_at != deadline:
+        incident.next_deadline_at = deadline
+        fields.add("next_deadline_at")
+
+
+def ensure_writable(incident: Incident, action: str) -> None:
+    if incident.status in FINAL_STATUSES:
+        raise TransitionNotAllowed(
+            action, incident.status, [], _("Closed and cancelled incidents are read-only.")
+        )
+
+
+def may_edit(incident: Incident, user) -> bool:
+    return (
+        rules.is_desk(user)
+        or rules.is_incident_manager(user)
+        or rules.is_owner(incident, user)
+        or rules.works_in(user, incident.department_id)
+    )
