@@ -169,8 +169,8 @@ def test_a_request_factory_request_has_no_scope_left_behind(rf: RequestFactory):
 
 def test_sections_and_categories_are_cached_and_follow_edits(world, django_assert_num_queries):
     from incidents.models import Category
-    from incidents.selectors import categories_by_id, category_by_code
     from incidents.routing import route
+    from incidents.selectors import categories_by_id, category_by_code
     from itsm.selectors import department_by_code
 
     leaf = Category.objects.create(
