@@ -9,10 +9,7 @@ from django.utils import timezone
 
 from itsm import configcache
 from itsm.models import DepartmentKind, Membership
-from itsm.roles import Role, has_role
-
-DESK_ROLES = (Role.AGENT, Role.DESK_MANAGER)
-WORKER_ROLES = (Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.AGENT, Role.DESK_MANAGER)
+from itsm.roles import DESK_ROLES, WORKING_ROLES, Role, has_role
 
 
 def section_roles(user) -> dict[int, str]:
@@ -47,7 +44,7 @@ def is_system(user) -> bool:
 
 def works_in(user, department_id) -> bool:
     """Whether the user holds a working role in the section."""
-    return section_roles(user).get(department_id) in WORKER_ROLES
+    return section_roles(user).get(department_id) in WORKING_ROLES
 
 
 def is_lead_of(user, department_id) -> bool:
@@ -66,6 +63,17 @@ def is_requester(incident, user) -> bool:
 
 def is_owner(incident, user) -> bool:
     return incident.owner_id == user.pk
+
+
+def may_edit(incident, user) -> bool:
+    """Edit the fields, log work, link: the desk, the incident manager, the owner, and those
+    working in the section that holds the incident."""
+    return (
+        is_desk(user)
+        or is_incident_manager(user)
+        or is_owner(incident, user)
+        or works_in(user, incident.department_id)
+    )
 
 
 def is_assignee(incident, user) -> bool:

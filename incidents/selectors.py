@@ -15,19 +15,8 @@ from incidents.models import (
 )
 from itsm import configcache
 from itsm.models import DepartmentKind
-from itsm.roles import Role, user_roles
+from itsm.roles import INTERNAL_WORKING_ROLES, SEES_ALL_ROLES, Role, is_staff, user_roles
 from itsm.selectors import departments_by_id
-
-SEES_ALL = frozenset(
-    {
-        Role.AGENT,
-        Role.DESK_MANAGER,
-        Role.INCIDENT_MANAGER,
-        Role.DIRECTOR,
-        Role.ADMINISTRATOR,
-    }
-)
-SECTION_WORKERS = frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.SYSTEM})
 
 LIST_RELATED = ("department", "assignee", "owner", "category", "requester")
 
@@ -134,12 +123,11 @@ def incidents_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
     if user is None or not user.is_authenticated or not user.is_active:
         return qs.none()
     roles = user_roles(user)
-    if roles & SEES_ALL or user.is_superuser:
+    if roles & SEES_ALL_ROLES or user.is_superuser:
         return qs
     condition = Q(requester=user)
     section_ids = list(user.memberships.values_list("department_id", "role"))
-    held_roles = {Role.TECHNICIAN, Role.SECTION_LEAD, Role.AGENT, Role.DESK_MANAGER}
-    worker_sections = [d for d, r in section_ids if r in held_roles]
+    worker_sections = [d for d, r in section_ids if r in INTERNAL_WORKING_ROLES]
     vendor_sections = [d for d, r in section_ids if r == Role.VENDOR]
     if worker_sections:
         condition |= Q(department_id__in=worker_sections) | Q(
@@ -204,8 +192,7 @@ def events_for(user, incident: Incident) -> QuerySet[IncidentEvent]:
 def _is_outsider(user, incident: Incident) -> bool:
     """A requester looking at their own incident (not staff on it)."""
     # Fail closed: anyone without a staff role reads only what is public.
-    roles = user_roles(user)
-    return not roles & (SEES_ALL | SECTION_WORKERS | {Role.VENDOR}) and not user.is_superuser
+    return not is_staff(user)
 
 
 def _queue(qs: QuerySet) -> QuerySet:

@@ -13,9 +13,9 @@ from incidents.models import (
     IncidentLink,
     WorkLog,
 )
-from incidents.rules import WORKER_ROLES
 from incidents.selectors import categories_by_id
 from itsm.models import Department, DepartmentKind
+from itsm.roles import WORKING_ROLES
 from itsm.selectors import departments_by_id
 
 
@@ -98,7 +98,7 @@ def assignable_people() -> QuerySet:
         get_user_model()
         .objects.filter(
             is_active=True,
-            memberships__role__in=WORKER_ROLES,
+            memberships__role__in=WORKING_ROLES,
             memberships__department__active=True,
         )
         .distinct()

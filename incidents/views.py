@@ -28,15 +28,11 @@ from incidents.choices import EventKind, Status
 from incidents.exceptions import ActionForbidden, StaleIncident, TransitionNotAllowed
 from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
-from itsm.roles import Role, user_roles
+from itsm.roles import DISPUTE_ROLES, QUEUE_ROLES, has_any_role, is_staff
 
 PAGE_SIZE = 25
 # Deep pages cost an OFFSET scan; nobody reads a queue 400 pages deep.
 MAX_PAGE = 400
-
-QUEUE_ROLES = frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.INCIDENT_MANAGER})
-DISPUTE_ROLES = frozenset({Role.INCIDENT_MANAGER})
-STAFF_ROLES = selectors.SEES_ALL | selectors.SECTION_WORKERS | {Role.VENDOR}
 
 
 # --- helpers shared with the service-desk pages ------------------------------------------------
@@ -105,15 +101,6 @@ def slice_page(qs, request: HttpRequest, param: str = "page", size: int = PAGE_S
 
 def forbidden(request: HttpRequest) -> HttpResponse:
     return render(request, "403.html", status=403)
-
-
-def has_any_role(user, roles) -> bool:
-    return bool(user_roles(user) & roles)
-
-
-def is_staff_on(user) -> bool:
-    """Whether the user looks at incidents as staff (not as a requester only)."""
-    return bool(user_roles(user) & STAFF_ROLES) or user.is_superuser
 
 
 def incident_or_404(user, number: str) -> Incident:
@@ -280,16 +267,6 @@ def _link(incident, user, data):
     return services.link_add(incident=incident, by=user, other=other, kind=data["kind"])
 
 
-def _may_edit(incident, user) -> bool:
-    # Mirrors the services' edit right, only to decide which forms to show.
-    return (
-        rules.is_desk(user)
-        or rules.is_incident_manager(user)
-        or rules.is_owner(incident, user)
-        or rules.works_in(user, incident.department_id)
-    )
-
-
 @dataclass(frozen=True)
 class ActionSpec:
     """One action of the detail page: its form, the service call, and when it is offered."""
@@ -305,7 +282,7 @@ class ActionSpec:
     variants: dict = field(default_factory=dict)
 
     def form_kwargs(self, incident, user) -> dict:
-        staff = is_staff_on(user)
+        staff = is_staff(user)
         if self.name == "close":
             return {"requester": rules.is_requester(incident, user) and not staff}
         if self.name in ("comment", "attach"):
@@ -313,7 +290,7 @@ class ActionSpec:
         return {}
 
     def label_for(self, incident, user):
-        if rules.is_requester(incident, user) and not is_staff_on(user):
+        if rules.is_requester(incident, user) and not is_staff(user):
             if self.name == "close":
                 return _("Confirm the resolution")
             if self.name == "reopen":
@@ -333,7 +310,7 @@ class ActionSpec:
 
 
 def _open_and_editable(incident, user) -> bool:
-    return not incident.is_final and _may_edit(incident, user)
+    return not incident.is_final and rules.may_edit(incident, user)
 
 
 ACTION_SPECS: dict[str, ActionSpec] = {
@@ -381,7 +358,7 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         ),
         ActionSpec(
             "link", _("Link to another incident"), forms.LinkForm, _link, style="secondary",
-            transition=False, offered=lambda i, u: _may_edit(i, u),
+            transition=False, offered=lambda i, u: rules.may_edit(i, u),
         ),
     )
 }  # fmt: skip
@@ -440,7 +417,7 @@ def detail_context(request, incident, *, bound=None, alert=None, alert_level="da
     """Everything the detail page shows; ``bound`` is (action name, form) to show with its
     errors instead of a fresh form."""
     user = request.user
-    staff = is_staff_on(user)
+    staff = is_staff(user)
     names = offered_actions(incident, user)
     if bound is not None and bound[0] not in names and bound[0] in PLACED_ACTIONS:
         names.append(bound[0])

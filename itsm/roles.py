@@ -32,6 +32,9 @@ SECTION_ROLES = (
     Role.INCIDENT_MANAGER,
 )
 
+# --- named role sets: every set of roles a rule or a page names is spelled here, once ---------
+
+# The people who work in the division (not requesters, not external systems).
 STAFF_ROLES = frozenset(
     {
         Role.AGENT,
@@ -44,6 +47,33 @@ STAFF_ROLES = frozenset(
         Role.ADMINISTRATOR,
     }
 )
+# Vendor engineers are outsiders: they see only what is assigned to their vendor section.
+INTERNAL_STAFF_ROLES = STAFF_ROLES - {Role.VENDOR}
+# Who looks at incidents as staff (work logs, OLA clocks, internal comments): the staff and
+# the external systems.
+STAFF_AND_SYSTEM_ROLES = STAFF_ROLES | {Role.SYSTEM}
+# The directory of people and the SLA reference data: internal staff and systems.
+DIRECTORY_ROLES = INTERNAL_STAFF_ROLES | {Role.SYSTEM}
+# The service desk.
+DESK_ROLES = frozenset({Role.AGENT, Role.DESK_MANAGER})
+# Who sees every incident.
+SEES_ALL_ROLES = DESK_ROLES | {Role.INCIDENT_MANAGER, Role.DIRECTOR, Role.ADMINISTRATOR}
+# The roles a section membership carries that work the section's incidents ("working
+# roles"); without the vendor, the roles that also see what the section once held.
+WORKING_ROLES = frozenset(
+    {Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.AGENT, Role.DESK_MANAGER}
+)
+INTERNAL_WORKING_ROLES = WORKING_ROLES - {Role.VENDOR}
+# Who works from a section queue, and who settles disputes.
+QUEUE_ROLES = frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.INCIDENT_MANAGER})
+DISPUTE_ROLES = frozenset({Role.INCIDENT_MANAGER})
+# Who logs incidents at the desk console, and who reports in the portal.
+CONSOLE_ROLES = DESK_ROLES | {Role.INCIDENT_MANAGER}
+PORTAL_ROLES = frozenset({Role.REQUESTER})
+# Who may log incidents through the API: the desk, the incident manager, systems and
+# administrators for anyone; requesters for themselves (as in the portal).
+INCIDENT_LOG_FOR_OTHERS_ROLES = CONSOLE_ROLES | {Role.SYSTEM, Role.ADMINISTRATOR}
+INCIDENT_CREATE_ROLES = INCIDENT_LOG_FOR_OTHERS_ROLES | PORTAL_ROLES
 
 
 def user_roles(user) -> frozenset[str]:
@@ -70,8 +100,14 @@ def has_role(user, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
 
 
-# Vendor engineers are outsiders: they see only what is assigned to their vendor section.
-INTERNAL_STAFF_ROLES = STAFF_ROLES - {Role.VENDOR}
+def has_any_role(user, roles) -> bool:
+    """Whether the user holds any role of the set (a superuser holds the administrator's)."""
+    return bool(user_roles(user) & roles)
+
+
+def is_staff(user) -> bool:
+    """Whether the user looks at incidents as staff, not as a requester only."""
+    return has_any_role(user, STAFF_AND_SYSTEM_ROLES) or bool(getattr(user, "is_superuser", False))
 
 
 def groups_changed(**kwargs) -> None:

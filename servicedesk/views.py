@@ -16,12 +16,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from incidents import forms as incident_forms
 from incidents import rules, selectors, selectors_ui, services
 from incidents.choices import Source
-from incidents.views import forbidden, has_any_role, slice_page
-from itsm.roles import Role
+from incidents.views import forbidden, slice_page
+from itsm.roles import CONSOLE_ROLES, PORTAL_ROLES, has_any_role
 from servicedesk.forms import IncidentLogForm, PortalReportForm
-
-CONSOLE_ROLES = frozenset({Role.AGENT, Role.DESK_MANAGER, Role.INCIDENT_MANAGER})
-PORTAL_ROLES = frozenset({Role.REQUESTER})
 
 
 def _created(request: HttpRequest, incident) -> HttpResponse:

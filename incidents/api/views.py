@@ -38,10 +38,16 @@ from incidents.exceptions import StaleIncident, TransitionNotAllowed
 from incidents.models import Incident
 from itsm.api.exceptions import PreconditionFailed, TransitionConflict, service_errors
 from itsm.api.pagination import ApiCursorPagination, cursor_pagination
-from itsm.api.permissions import has_any_role
 from itsm.api.schema import ETAG, LOCATION
 from itsm.api.views import ApiViewSet
-from itsm.roles import Role, user_roles
+from itsm.roles import (
+    INCIDENT_CREATE_ROLES,
+    INCIDENT_LOG_FOR_OTHERS_ROLES,
+    Role,
+    has_any_role,
+    is_staff,
+    user_roles,
+)
 from sla.models import SlaClock
 from sla.selectors import clocks_for_incident
 
@@ -53,21 +59,6 @@ NUMBER = OpenApiParameter(
     description=_("The incident number, e.g. INC-2026-000123."),
 )
 
-# Who may log incidents through the API: the desk, the incident manager, systems and
-# administrators for anyone; requesters for themselves (as in the portal).
-CREATE_ROLES = frozenset(
-    {
-        Role.AGENT,
-        Role.DESK_MANAGER,
-        Role.INCIDENT_MANAGER,
-        Role.SYSTEM,
-        Role.ADMINISTRATOR,
-        Role.REQUESTER,
-    }
-)
-LOG_FOR_OTHERS_ROLES = CREATE_ROLES - {Role.REQUESTER}
-# Who sees work logs and OLA clocks: everyone working incidents (not requesters).
-STAFF_ROLES = selectors.SEES_ALL | selectors.SECTION_WORKERS | {Role.VENDOR}
 
 ACTION_LABELS = {
     "assign": _("Assign"),
@@ -97,10 +88,6 @@ SLA_FIELDS = (
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def is_staff(user) -> bool:
-    return has_any_role(user, STAFF_ROLES)
 
 
 def visible_incident(user, number: str) -> Incident:
@@ -447,14 +434,14 @@ class IncidentViewSet(
 
     def create(self, request):
         user = request.user
-        if not has_any_role(user, CREATE_ROLES):
+        if not has_any_role(user, INCIDENT_CREATE_ROLES):
             raise PermissionDenied(_t("You may not log incidents."))
         serializer = s.IncidentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         contact = data.pop("contact", {}) or {}
         requester = data.pop("requester", None)
-        if not has_any_role(user, LOG_FOR_OTHERS_ROLES):
+        if not has_any_role(user, INCIDENT_LOG_FOR_OTHERS_ROLES):
             if requester is not None and requester.pk != user.pk:
                 raise ApiValidationError({"requester": [_t("You report for yourself only.")]})
             requester = user

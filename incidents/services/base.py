@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from incidents import rules
 from incidents.choices import (
     FINAL_STATUSES,
     SupportLevel,
@@ -119,12 +118,3 @@ def ensure_writable(incident: Incident, action: str) -> None:
         raise TransitionNotAllowed(
             action, incident.status, [], _("Closed and cancelled incidents are read-only.")
         )
-
-
-def may_edit(incident: Incident, user) -> bool:
-    return (
-        rules.is_desk(user)
-        or rules.is_incident_manager(user)
-        or rules.is_owner(incident, user)
-        or rules.works_in(user, incident.department_id)
-    )

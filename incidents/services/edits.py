@@ -18,7 +18,6 @@ from incidents.routing import compute_priority
 from incidents.services.base import (
     CLEAN_EXCLUDE,
     lock_incident,
-    may_edit,
     require,
     save_incident,
     set_deadline,
@@ -58,7 +57,7 @@ def incident_update(
             raise TransitionNotAllowed(
                 "update", incident.status, [], _("Closed and cancelled incidents are read-only.")
             )
-        if not may_edit(incident, by):
+        if not rules.may_edit(incident, by):
             raise ActionForbidden(_("You may not edit this incident."))
         diff = {}
         for name, value in changes.items():

@@ -28,11 +28,11 @@ from incidents.models import (
 from incidents.numbering import format_number, next_number_value
 from incidents.routing import compute_priority, desk_department, route
 from incidents.selectors import category_linked
-from incidents.services.base import CLEAN_EXCLUDE, lock_incident, may_edit, require
+from incidents.services.base import CLEAN_EXCLUDE, lock_incident, require
 from incidents.services.segments import segment_first
 from itsm.db import NewRows, insert_linked
 from itsm.models import Department, Membership
-from itsm.roles import Role
+from itsm.roles import DESK_ROLES
 from itsm.text import sanitize
 from sla import services as sla
 
@@ -160,7 +160,7 @@ def incident_create(
 
 def _first_agent(desk: Department):
     membership = (
-        Membership.objects.filter(department=desk, role__in=(Role.AGENT, Role.DESK_MANAGER))
+        Membership.objects.filter(department=desk, role__in=DESK_ROLES)
         .select_related("user")
         .order_by("user_id")
         .first()
@@ -191,7 +191,7 @@ def incident_follow_up(*, incident, by, title: str = "", description: str = "") 
             raise TransitionNotAllowed(
                 "follow_up", old.status, [], _("Only a closed incident gets a follow-up.")
             )
-        if not (may_edit(old, by) or rules.is_requester(old, by)):
+        if not (rules.may_edit(old, by) or rules.is_requester(old, by)):
             raise ActionForbidden(_("You may not open a follow-up of this incident."))
         new = incident_create(
             by=by,

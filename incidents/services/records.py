@@ -20,7 +20,7 @@ from incidents.models import (
     IncidentLink,
     WorkLog,
 )
-from incidents.services.base import ensure_writable, lock_incident, may_edit, require
+from incidents.services.base import ensure_writable, lock_incident, require
 from incidents.services.transitions import incident_resume
 from itsm.text import sanitize
 
@@ -40,7 +40,7 @@ def comment_add(*, incident, by, body: str, is_public: bool = False) -> Comment:
         if not incidents_visible_to(by, Incident.objects.filter(pk=incident.pk)).exists():
             raise ActionForbidden(_("You may not comment on this incident."))
         is_requester = rules.is_requester(incident, by)
-        staff = may_edit(incident, by) or rules.works_in(by, incident.department_id)
+        staff = rules.may_edit(incident, by) or rules.works_in(by, incident.department_id)
         if is_requester and not staff:
             is_public = True
         comment = Comment.objects.create(
@@ -81,7 +81,7 @@ def worklog_add(*, incident, by, minutes: int, note: str = "") -> WorkLog:
     with transaction.atomic():
         incident = lock_incident(incident)
         ensure_writable(incident, "worklog")
-        if not may_edit(incident, by):
+        if not rules.may_edit(incident, by):
             raise ActionForbidden(_("You may not log work on this incident."))
         log = WorkLog.objects.create(
             incident=incident, author=by, minutes=minutes, note=sanitize(note), logged_at=at
@@ -121,7 +121,7 @@ def attachment_add(*, incident, by, uploaded_file, is_public: bool = True) -> At
         ensure_writable(incident, "attach")
         if not incidents_visible_to(by, Incident.objects.filter(pk=incident.pk)).exists():
             raise ActionForbidden(_("You may not attach files to this incident."))
-        if rules.is_requester(incident, by) and not may_edit(incident, by):
+        if rules.is_requester(incident, by) and not rules.may_edit(incident, by):
             is_public = True
         attachment = Attachment(
             incident=incident,
@@ -155,7 +155,7 @@ def link_add(*, incident, by, other, kind: str) -> IncidentLink:
             raise ValidationError({"other": [_("Choose another incident.")]})
         if kind != LinkKind.FOLLOWS:
             ensure_writable(incident, "link")
-        if not may_edit(incident, by):
+        if not rules.may_edit(incident, by):
             raise ActionForbidden(_("You may not link this incident."))
         link, created = IncidentLink.objects.get_or_create(
             from_incident=incident,

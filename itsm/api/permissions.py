@@ -2,16 +2,7 @@
 
 from rest_framework.permissions import BasePermission
 
-from itsm.roles import INTERNAL_STAFF_ROLES, Role, user_roles
-
-# Staff inside the division and external systems: the directory of people, SLA data.
-DIRECTORY_ROLES = INTERNAL_STAFF_ROLES | {Role.SYSTEM}
-
-
-def has_any_role(user, roles) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.is_superuser or bool(user_roles(user) & roles)
+from itsm.roles import DIRECTORY_ROLES, has_any_role
 
 
 class RolePermission(BasePermission):
@@ -20,7 +11,8 @@ class RolePermission(BasePermission):
     roles: frozenset = frozenset()
 
     def has_permission(self, request, view):
-        return has_any_role(request.user, self.roles)
+        user = request.user
+        return has_any_role(user, self.roles) or bool(getattr(user, "is_superuser", False))
 
 
 def role_permission(*roles: str) -> type[RolePermission]:
