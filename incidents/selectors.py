@@ -1,7 +1,7 @@
 """Reads on incidents: who may see what, the queues, and the detail page's data."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from incidents.choices import HELD_STATUSES, OPEN_STATUSES, SegmentEnd, Status
 from incidents.models import (
@@ -15,7 +15,7 @@ from incidents.models import (
 )
 from itsm import configcache
 from itsm.models import DepartmentKind
-from itsm.roles import INTERNAL_WORKING_ROLES, SEES_ALL_ROLES, Role, is_staff, user_roles
+from itsm.roles import is_staff
 from itsm.selectors import departments_by_id
 
 LIST_RELATED = ("department", "assignee", "owner", "category", "requester")
@@ -112,36 +112,8 @@ def with_relations(incidents) -> list[Incident]:
 
 
 def incidents_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
-    """The incidents the user may see — the one rule every page and endpoint uses.
-
-    The desk, the incident manager, directors and administrators see everything; a
-    technician or lead what their sections hold or held; a vendor engineer only what is
-    assigned to the vendor's section now; a requester the incidents they requested; an
-    external system what it raised (it owns or requested) and what its sections hold.
-    """
-    qs = Incident.objects.all() if qs is None else qs
-    if user is None or not user.is_authenticated or not user.is_active:
-        return qs.none()
-    roles = user_roles(user)
-    if roles & SEES_ALL_ROLES or user.is_superuser:
-        return qs
-    condition = Q(requester=user)
-    section_ids = list(user.memberships.values_list("department_id", "role"))
-    worker_sections = [d for d, r in section_ids if r in INTERNAL_WORKING_ROLES]
-    vendor_sections = [d for d, r in section_ids if r == Role.VENDOR]
-    if worker_sections:
-        condition |= Q(department_id__in=worker_sections) | Q(
-            pk__in=AssignmentSegment.objects.filter(department_id__in=worker_sections).values(
-                "incident_id"
-            )
-        )
-    if vendor_sections:
-        condition |= Q(department_id__in=vendor_sections, status__in=OPEN_STATUSES) | Q(
-            department_id__in=vendor_sections, status=Status.RESOLVED
-        )
-    if Role.SYSTEM in roles:
-        condition |= Q(owner=user) | Q(created_by=user)
-    return qs.filter(condition)
+    """The incidents the user may see (``IncidentQuerySet.visible_to``), from ``qs`` or all."""
+    return (Incident.objects.all() if qs is None else qs).visible_to(user)
 
 
 def incident_for(user, number: str) -> Incident:
