@@ -8,8 +8,6 @@ from incidents.api import reference, views
 router = SimpleRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
 router.register("categories", reference.CategoryViewSet, basename="category")
-router.register("sla/policies", reference.SlaPolicyViewSet, basename="sla-policy")
-router.register("sla/calendars", reference.CalendarViewSet, basename="sla-calendar")
 
 LIST_CREATE = {"get": "list", "post": "create"}
 

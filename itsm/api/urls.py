@@ -15,6 +15,7 @@ urlpatterns = [
     path("auth/token/", views.AuthTokenView.as_view(), name="auth-token"),
     path("", include("incidents.api.urls")),
     path("", include("servicedesk.api.urls")),
+    path("", include("sla.api.urls")),
     *router.urls,
     # Anything else under /api/v1/ answers a JSON 404, not the site's HTML page.
     re_path(r"^.*$", views.not_found, name="not-found"),
