@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -28,79 +27,10 @@ from incidents.choices import EventKind, Status
 from incidents.exceptions import ActionForbidden, StaleIncident, TransitionNotAllowed
 from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
+from itsm.forms import apply_service_errors, share_choices
+from itsm.http import forbidden, safe_next
+from itsm.pagination import slice_page
 from itsm.roles import DISPUTE_ROLES, QUEUE_ROLES, has_any_role, is_staff
-
-PAGE_SIZE = 25
-# Deep pages cost an OFFSET scan; nobody reads a queue 400 pages deep.
-MAX_PAGE = 400
-
-
-# --- helpers shared with the service-desk pages ------------------------------------------------
-
-
-class SlicePage:
-    """One page of a list, read as ``page size + 1`` rows: whether a next page exists without
-    counting the whole table (DESIGN §8)."""
-
-    def __init__(self, rows: list, number: int, size: int, query=None, param: str = "page"):
-        self.number = number
-        self.size = size
-        self.has_next = len(rows) > size
-        self.object_list = rows[:size]
-        self.has_previous = number > 1
-        self.has_other_pages = self.has_next or self.has_previous
-        self._query = query
-        self._param = param
-
-    def __iter__(self):
-        return iter(self.object_list)
-
-    def __len__(self):
-        return len(self.object_list)
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    def _url(self, number: int) -> str:
-        params = self._query.copy() if self._query is not None else QueryDict(mutable=True)
-        if number > 1:
-            params[self._param] = str(number)
-        else:
-            params.pop(self._param, None)
-        return f"?{params.urlencode()}"
-
-    @property
-    def next_url(self) -> str:
-        return self._url(self.next_page_number)
-
-    @property
-    def previous_url(self) -> str:
-        return self._url(self.previous_page_number)
-
-
-def page_number(value) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return 1
-    return min(max(number, 1), MAX_PAGE)
-
-
-def slice_page(qs, request: HttpRequest, param: str = "page", size: int = PAGE_SIZE) -> SlicePage:
-    """The page of ``qs`` the request asks for in ``param``: one query of size + 1 rows."""
-    number = page_number(request.GET.get(param))
-    start = (number - 1) * size
-    rows = list(qs[start : start + size + 1])
-    return SlicePage(rows, number, size, request.GET, param)
-
-
-def forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "403.html", status=403)
 
 
 def incident_or_404(user, number: str) -> Incident:
@@ -108,25 +38,6 @@ def incident_or_404(user, number: str) -> Incident:
         return selectors.incident_for(user, number)
     except Incident.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def safe_next(request: HttpRequest) -> str | None:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
-
-
-def share_choices(form_list: list, names: tuple[str, ...]) -> None:
-    """Give every form the same evaluated choices, so N row forms cost one query per field."""
-    if not form_list:
-        return
-    for name in names:
-        choices = list(form_list[0].fields[name].choices)
-        for form in form_list:
-            form.fields[name].choices = choices
 
 
 # --- the actions -----------------------------------------------------------------------------
@@ -555,7 +466,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
             status, alert = 403, _forbidden_message(exc, spec)
             form.add_error(None, alert)
         except ValidationError as exc:
-            forms.apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -4,13 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import Nature, Source
-from incidents.forms import (
-    BootstrapMixin,
-    CategoryTreeField,
-    UsernameField,
-    level_field,
-    text_area,
-)
+from incidents.forms import CategoryTreeField, level_field
+from itsm.forms import BootstrapMixin, UsernameField, text_area
 
 
 class IncidentLogForm(BootstrapMixin, forms.Form):

@@ -16,7 +16,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from incidents import forms as incident_forms
 from incidents import rules, selectors, selectors_ui, services
 from incidents.choices import Source
-from incidents.views import forbidden, slice_page
+from itsm.forms import apply_service_errors
+from itsm.http import forbidden
+from itsm.pagination import slice_page
 from itsm.roles import CONSOLE_ROLES, PORTAL_ROLES, has_any_role
 from servicedesk.forms import IncidentLogForm, PortalReportForm
 
@@ -113,7 +115,7 @@ def console_log(request: HttpRequest) -> HttpResponse:
                 location=data["location"],
             )
         except ValidationError as exc:
-            incident_forms.apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return _created(request, incident)
     if request.htmx:
@@ -163,7 +165,7 @@ def portal_report(request: HttpRequest) -> HttpResponse:
                 contact=services.Contact(phone=data["contact_phone"]),
             )
         except ValidationError as exc:
-            incident_forms.apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return _created(request, incident)
     if request.htmx:

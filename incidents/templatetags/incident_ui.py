@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from incidents.choices import Priority, Status
-from incidents.forms import options_html
+from itsm.forms import options_html
 
 register = template.Library()
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.choices import Priority, Status
-from incidents.forms import FAST_WIDGETS, FastSelect, use_fast_widgets
 from incidents.models import Incident
+from itsm.forms import FAST_WIDGETS, FastSelect, use_fast_widgets
 from itsm.models import Department
 
 pytestmark = pytest.mark.django_db
