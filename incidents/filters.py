@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents.choices import Nature, Priority, Status
 from incidents.forms import CategoryTreeField
 from incidents.models import Category, Incident
-from incidents.selectors_ui import category_subtree_ids
+from incidents.selectors import category_subtree_ids
 from itsm.forms import use_fast_widgets
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import EscalationLevel, Level, LinkKind, Nature, Priority
 from incidents.models import Category, ResolutionCode, SuspendReason
-from incidents.selectors_ui import (
+from incidents.selectors import (
     assignable_people,
     assignable_sections,
     category_tree,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from incidents import forms, rules, selectors, selectors_ui, services
+from incidents import forms, rules, selectors, services
 from incidents.choices import EventKind, Status
 from incidents.exceptions import ActionForbidden, StaleIncident, TransitionNotAllowed
 from incidents.filters import IncidentFilterSet
@@ -354,8 +354,8 @@ def detail_context(request, incident, *, bound=None, alert=None, alert_level="da
         "attachments": selectors.attachments_for(user, incident),
         "events": _annotate_events(selectors.events_for(user, incident), staff),
         "segments": segments,
-        "worklogs": list(selectors_ui.worklogs_for(incident)) if staff else [],
-        "links": list(selectors_ui.links_for(incident)) if staff else [],
+        "worklogs": list(selectors.worklogs_for(incident)) if staff else [],
+        "links": list(selectors.links_for(incident)) if staff else [],
         "now": timezone.now(),
         "alert": alert,
         "alert_level": alert_level,
@@ -562,7 +562,7 @@ def disputes(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not has_any_role(user, DISPUTE_ROLES):
         return forbidden(request)
-    page = slice_page(selectors_ui.with_bounce_history(selectors.dispute_queue(user)), request)
+    page = slice_page(selectors.with_bounce_history(selectors.dispute_queue(user)), request)
     rows = []
     for inc in page:
         form = forms.DisputeAssignForm(

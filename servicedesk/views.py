@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from incidents import forms as incident_forms
-from incidents import rules, selectors, selectors_ui, services
+from incidents import rules, selectors, services
 from incidents.choices import Source
 from itsm.forms import apply_service_errors
 from itsm.http import forbidden
@@ -51,7 +51,7 @@ def _dispatch_choices() -> list:
     """The sections every row's dispatch form offers, built once per page from the section
     cache (the rows' forms never read their own choices)."""
     empty = incident_forms.DispatchForm.base_fields["department"].empty_label
-    return [("", empty), *selectors_ui.dispatch_section_choices()]
+    return [("", empty), *selectors.dispatch_section_choices()]
 
 
 def _console_context(request: HttpRequest, form: IncidentLogForm) -> dict:

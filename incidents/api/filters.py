@@ -14,7 +14,7 @@ from rest_framework.filters import OrderingFilter
 from incidents.choices import Nature, Priority, Source, Status
 from incidents.filters import IncidentFilterSet
 from incidents.models import Category
-from incidents.selectors_ui import category_subtree_ids
+from incidents.selectors import category_subtree_ids
 from sla.choices import State, Target
 from sla.models import SlaClock
 

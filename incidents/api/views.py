@@ -30,7 +30,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from incidents import selectors, selectors_ui, services
+from incidents import selectors, services
 from incidents.api import serializers as s
 from incidents.api.filters import IncidentApiFilterSet, IncidentOrdering
 from incidents.choices import Status
@@ -649,7 +649,7 @@ class WorkLogViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, IncidentChi
         incident = self.incident()
         if not is_staff(self.request.user):
             raise PermissionDenied(_t("Work logs are for staff only."))
-        return selectors_ui.worklogs_for(incident)
+        return selectors.worklogs_for(incident)
 
     def create(self, request, number=None):
         incident = self.incident()

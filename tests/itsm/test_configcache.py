@@ -216,7 +216,7 @@ def test_section_roles_follow_membership_changes(world, django_assert_num_querie
 
 def test_category_tree_from_the_cache_follows_edits(world, django_assert_num_queries):
     from incidents.models import Category
-    from incidents.selectors_ui import category_tree
+    from incidents.selectors import category_tree
 
     category_tree()  # load
     with django_assert_num_queries(0):
