@@ -1,13 +1,64 @@
-"""The one FilterSet of the incident lists, shared by the browser pages and the API."""
+"""The one FilterSet of the incident lists, shared by the API and the browser pages.
+
+Each filter and what it does is declared once, in the API's terms (codes and usernames,
+several statuses or priorities at once). A page shows a few of them (``PAGE_FILTERS``) as
+selects: ``IncidentFilterSet.for_page`` gives those their page labels, an "any" option,
+and the category as an indented tree; what they filter stays the same.
+"""
+
+import re
 
 import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.forms.utils import flatatt
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from incidents.choices import Nature, Priority, Status
+from incidents.choices import Nature, Priority, Source, Status
 from incidents.forms import CategoryTreeField
 from incidents.models import Category, Incident
 from incidents.selectors import category_subtree_ids
-from itsm.forms import use_fast_widgets
+from itsm.forms import FastSelect, options_html, use_fast_widgets
+from sla.choices import State, Target
+from sla.models import SlaClock
+
+NUMBER = re.compile(r"^INC-\d{4}-\d+$", re.IGNORECASE)
+
+
+class AnyOfField(django_filters.fields.MultipleChoiceField):
+    """Several values of a list; an empty value (a page's "any" option) means no filter."""
+
+    def clean(self, value):
+        if isinstance(value, list | tuple):
+            value = [v for v in value if v not in ("", None)]
+        return super().clean(value)
+
+
+class AnyOfFilter(django_filters.MultipleChoiceFilter):
+    field_class = AnyOfField
+
+
+class OneOfSelect(FastSelect):
+    """A plain select (one value) for a filter that takes several: a page offers one at a
+    time, with an "any" option first."""
+
+    def __init__(self, *args, empty_label="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty_label = empty_label
+
+    def value_from_datadict(self, data, files, name):
+        getter = getattr(data, "getlist", None)
+        return getter(name) if getter else data.get(name)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = set(self.format_value(value)) or {""}
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            options_html([("", self.empty_label), *self.choices], selected),
+        )
 
 
 class CategoryTreeFilter(django_filters.ModelChoiceFilter):
@@ -24,40 +75,158 @@ class CategoryTreeFilter(django_filters.ModelChoiceFilter):
 
 
 class IncidentFilterSet(django_filters.FilterSet):
-    """Status, priority, nature and category (a category includes its sub-categories)."""
+    """Every filter is optional; several are combined with AND."""
 
-    status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=Status.choices, empty_label=_("Any status")
+    # distinct=False: an IN on the row's own column cannot repeat a row, and DISTINCT over
+    # every column of a million rows is what would cost.
+    status = AnyOfFilter(
+        choices=Status.choices,
+        distinct=False,
+        label=_("Status; repeat the parameter for several."),
     )
-    priority = django_filters.ChoiceFilter(
-        label=_("Priority"), choices=Priority.choices, empty_label=_("Any priority")
+    priority = AnyOfFilter(
+        choices=Priority.choices,
+        distinct=False,
+        label=_("Priority; repeat the parameter for several."),
     )
-    nature = django_filters.ChoiceFilter(
-        label=_("Nature"), choices=Nature.choices, empty_label=_("Any nature")
-    )
-    category = CategoryTreeFilter(
-        label=_("Category"),
-        queryset=Category.objects.filter(active=True),
-        empty_label=_("Any category"),
+    nature = django_filters.ChoiceFilter(choices=Nature.choices, label=_("Nature."))
+    source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source."))
+    category = django_filters.CharFilter(
         method="filter_category",
+        label=_("Category code; includes its sub-categories."),
+    )
+    department = django_filters.CharFilter(
+        field_name="department__code", label=_("Code of the section holding the incident.")
+    )
+    assignee = django_filters.CharFilter(
+        field_name="assignee__username", label=_("Username of the assignee.")
+    )
+    owner = django_filters.CharFilter(
+        field_name="owner__username", label=_("Username of the owner.")
+    )
+    requester = django_filters.CharFilter(
+        field_name="requester__username", label=_("Username of the requester.")
+    )
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label=_("Created at or after (ISO 8601).")
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label=_("Created before (ISO 8601).")
+    )
+    updated_after = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gt",
+        label=_(
+            "Changed after (ISO 8601). Without ``ordering`` the list is then oldest change first, "
+            "for systems that poll."
+        ),
+    )
+    updated_before = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="lt", label=_("Changed before (ISO 8601).")
+    )
+    breached = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_breached",
+        label=_("Whether a response or resolution target is breached (true or false)."),
+    )
+    q = django_filters.CharFilter(
+        method="filter_text", label=_("Text in the title or description, or an incident number.")
     )
 
     class Meta:
         model = Incident
-        fields = ["status", "priority", "nature", "category"]
+        fields = [
+            "status",
+            "priority",
+            "nature",
+            "source",
+            "category",
+            "department",
+            "assignee",
+            "owner",
+            "requester",
+            "created_after",
+            "created_before",
+            "updated_after",
+            "updated_before",
+            "breached",
+            "q",
+        ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        use_fast_widgets(self.form.fields.values())
-        for field in self.form.fields.values():
+    # The filters a page shows, with their label and "any" option there.
+    PAGE_FILTERS = {
+        "status": (_("Status"), _("Any status")),
+        "priority": (_("Priority"), _("Any priority")),
+        "nature": (_("Nature"), _("Any nature")),
+        "category": (_("Category"), _("Any category")),
+    }
+
+    @classmethod
+    def for_page(cls, data, queryset):
+        """The filters as a page shows them: ``PAGE_FILTERS`` only, as selects."""
+        filterset = cls(data, queryset=queryset)
+        shown = {}
+        for name, (label, any_label) in cls.PAGE_FILTERS.items():
+            current = filterset.filters[name]
+            if name == "category":
+                # The tree select gives the category itself; filter_category takes it as
+                # well as a code.
+                current = CategoryTreeFilter(
+                    queryset=Category.objects.filter(active=True),
+                    empty_label=any_label,
+                    method="filter_category",
+                )
+                current.model = cls._meta.model
+                current.parent = filterset
+            elif isinstance(current, AnyOfFilter):
+                current.extra["widget"] = OneOfSelect(empty_label=any_label)
+            else:
+                current.extra["empty_label"] = any_label
+            current.label = label
+            shown[name] = current
+        filterset.filters = shown
+        use_fast_widgets(filterset.form.fields.values())
+        for field in filterset.form.fields.values():
             field.widget.attrs["class"] = "form-select form-select-sm"
-
-    def filter_category(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(category_id__in=category_subtree_ids(value))
+        return filterset
 
     @property
     def is_filtered(self) -> bool:
         data = self.form.cleaned_data if self.form.is_valid() else {}
-        return any(data.get(name) not in (None, "") for name in self.filters)
+        return any(data.get(name) not in (None, "", []) for name in self.filters)
+
+    def filter_category(self, queryset, name, value):
+        if value in (None, ""):
+            return queryset
+        category = value if isinstance(value, Category) else None
+        if category is None:
+            category = Category.objects.filter(code=value).first()
+            if category is None:
+                return queryset.none()
+        return queryset.filter(category_id__in=category_subtree_ids(category))
+
+    def filter_breached(self, queryset, name, value):
+        if value not in ("true", "false"):
+            return queryset
+        breached = SlaClock.objects.filter(
+            incident=OuterRef("pk"),
+            segment__isnull=True,
+            target__in=(Target.RESPONSE, Target.RESOLUTION),
+        ).filter(
+            Q(state=State.BREACHED)
+            | Q(
+                state=State.RUNNING,
+                paused_at__isnull=True,
+                stopped_at__isnull=True,
+                deadline__lt=timezone.now(),
+            )
+        )
+        return queryset.filter(Exists(breached) if value == "true" else ~Exists(breached))
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if NUMBER.match(value):
+            return queryset.filter(number=value.upper())
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))

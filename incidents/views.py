@@ -538,7 +538,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "unassigned")
     if tab not in dict(QUEUE_TABS):
         tab = "unassigned"
-    filterset = IncidentFilterSet(request.GET or None, queryset=_queue_for(user, tab))
+    filterset = IncidentFilterSet.for_page(request.GET or None, queryset=_queue_for(user, tab))
     page = slice_page(filterset.qs, request)
     selectors.with_relations(page)
     rows = [{"incident": inc, "claim": _can_claim(inc, user)} for inc in page]

@@ -32,9 +32,10 @@ from rest_framework.response import Response
 
 from incidents import selectors, services
 from incidents.api import serializers as s
-from incidents.api.filters import IncidentApiFilterSet, IncidentOrdering
+from incidents.api.filters import IncidentOrdering
 from incidents.choices import Status
 from incidents.exceptions import StaleIncident, TransitionNotAllowed
+from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
 from itsm.api.exceptions import PreconditionFailed, TransitionConflict, service_errors
 from itsm.api.pagination import ApiCursorPagination, cursor_pagination
@@ -396,7 +397,7 @@ class IncidentViewSet(
     lookup_field = "number"
     lookup_value_regex = NUMBER_PATTERN
     filter_backends = [DjangoFilterBackend, IncidentOrdering]
-    filterset_class = IncidentApiFilterSet
+    filterset_class = IncidentFilterSet
     pagination_class = ApiCursorPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
     # For the schema (itsm.api.schema): which operations may answer 409 and take If-Match.
