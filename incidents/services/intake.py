@@ -66,12 +66,58 @@ def incident_create(
 
     The desk holds a new incident (L1) until it is resolved at first contact or dispatched;
     ``routed_department`` records the section the routing rules suggest for the dispatch.
+    Its length is the list of the incident's fields, kept whole so it reads as one record.
     """
     at = at or timezone.now()
-    contact = contact or Contact()
     title = (title or "").strip()
     # The cached instance: its parents are in memory for routing and the SLA policy.
     category = category_linked(category)
+    _check_new(
+        title=title,
+        nature=nature,
+        source=source,
+        impact=impact,
+        urgency=urgency,
+        category=category,
+    )
+    contact = _contact_with_requester(contact or Contact(), requester)
+    # Everything that may refuse the input is decided before the first write, so the writes
+    # run without a savepoint of their own: on any error there the caller's transaction
+    # rolls back whole (every caller lets the error through).
+    desk = desk_department(by)
+    incident = Incident(
+        title=title[:200],
+        description=sanitize(description),
+        nature=nature,
+        source=source,
+        category=category,
+        impact=impact,
+        urgency=urgency,
+        priority=compute_priority(impact, urgency),
+        requester=requester,
+        contact_name=contact.name,
+        contact_phone=contact.phone,
+        contact_email=contact.email,
+        contact_organisation=contact.organisation,
+        configuration_item=configuration_item,
+        location=location,
+        owner=_owner_for(by, owner, desk),
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+        department=desk,
+        routed_department=route(
+            category=category, location=location, configuration_item=configuration_item
+        ),
+        support_level=SupportLevel.L1,
+        created_at=at,
+        updated_at=at,
+        assigned_at=at,
+    )
+    incident.full_clean(exclude=CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
+    _insert_new(incident, by=by, at=at)
+    return incident
+
+
+def _check_new(*, title, nature, source, impact, urgency, category) -> None:
     require(
         {
             "title": [_("A title is required.")] if not title else None,
@@ -86,61 +132,40 @@ def incident_create(
             ),
         }
     )
+
+
+def _contact_with_requester(contact: Contact, requester) -> Contact:
+    """The requester's name and e-mail fill a contact given without a name."""
     if requester is not None and not contact.name:
         # Chinese order: surname first, no space.
         contact.name = f"{requester.last_name}{requester.first_name}".strip() or requester.username
         contact.email = contact.email or requester.email
-    # Everything that may refuse the input is decided before the first write, so the writes
-    # below run without a savepoint of their own: on any error there the caller's
-    # transaction rolls back whole (every caller lets the error through).
-    desk = desk_department(by)
-    routed = route(category=category, location=location, configuration_item=configuration_item)
-    priority = compute_priority(impact, urgency)
+    return contact
+
+
+def _owner_for(by, owner, desk: Department):
+    """The owner named, else the desk agent or incident manager who logs it, else the desk's
+    lead or first agent."""
     if owner is None:
         owner = by if rules.is_desk(by) or rules.is_incident_manager(by) else None
     if owner is None:
         owner = desk.lead or _first_agent(desk)
     if owner is None:
         raise ValidationError({"owner": _("The service desk has no agent to own this incident.")})
-    incident = Incident(
-        title=title[:200],
-        description=sanitize(description),
-        nature=nature,
-        source=source,
-        category=category,
-        impact=impact,
-        urgency=urgency,
-        priority=priority,
-        requester=requester,
-        contact_name=contact.name,
-        contact_phone=contact.phone,
-        contact_email=contact.email,
-        contact_organisation=contact.organisation,
-        configuration_item=configuration_item,
-        location=location,
-        owner=owner,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
-        department=desk,
-        routed_department=routed,
-        support_level=SupportLevel.L1,
-        created_at=at,
-        updated_at=at,
-        assigned_at=at,
-    )
-    incident.full_clean(
-        exclude=CLEAN_EXCLUDE,
-        validate_unique=False,
-        validate_constraints=False,
-    )
-    # The clocks are planned first, so the incident and its segment are written once, with
-    # their deadlines, and the clocks in one statement.
+    return owner
+
+
+def _insert_new(incident: Incident, *, by, at: datetime) -> None:
+    """Write a new incident with its number, first segment, clocks and event.
+
+    The clocks are planned first, so the incident and its segment are written once, with
+    their deadlines, and all of it in one statement (``itsm.db.insert_linked``)."""
     opening = sla.clocks_planned(incident=incident, at=at)
     incident.next_deadline_at = opening.deadline
     segment = segment_first(incident, at, opening)
     event = events.created(incident=incident, actor=by, at=at)
     with transaction.atomic(savepoint=False):
         incident.number = format_number(timezone.localtime(at).year, next_number_value())
-        # The incident and its first rows in one statement (itsm.db.insert_linked).
         new_incident = NewRows([incident])
         new_segment = NewRows([segment], {"incident_id": new_incident})
         insert_linked(
@@ -153,9 +178,8 @@ def incident_create(
         # The SLA clocks as inserted, for the caller's answer (no read back).
         incident.loaded_sla_clocks = sla.clocks_opened(opening, at=at)
         events.recorded(event)
-        if priority == Priority.P1:
+        if incident.priority == Priority.P1:
             major_declare(incident, by=by, at=at)
-    return incident
 
 
 def _first_agent(desk: Department):

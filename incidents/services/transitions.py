@@ -92,20 +92,10 @@ def incident_assign(
     with transaction.atomic():
         incident = lock_incident(incident, expected_version=expected_version)
         ensure_allowed(incident, "assign", by)
-        if department is None or not department.active:
-            raise ValidationError({"department": [_("Choose an active section.")]})
-        if assignee is not None and not rules.works_in(assignee, department.pk):
-            raise ValidationError(
-                {"assignee": [_("The assignee must be a working member of that section.")]}
-            )
         previous = incident.department
-        changes_section = previous is None or previous.pk != department.pk
-        from_desk = previous is not None and previous.kind == DepartmentKind.SERVICE_DESK
-        is_handover = changes_section and not from_desk
-        if is_handover and not reason:
-            raise ValidationError({"reason": [_("A hand-over to another section needs a reason.")]})
-        if incident.in_dispute and not reason:
-            raise ValidationError({"reason": [_("Settling a dispute needs a reason.")]})
+        changes_section, is_handover = _check_assignment(
+            incident, department=department, assignee=assignee, reason=reason
+        )
         if assignee is None and changes_section:
             assignee = _pick_assignee(department)
         from_status = incident.status
@@ -149,6 +139,26 @@ def incident_assign(
             notified=told,
         )
     return incident
+
+
+def _check_assignment(incident: Incident, *, department, assignee, reason: str):
+    """Refuse an assignment the rules forbid; returns whether it changes the section and
+    whether that is a hand-over between sections (not a dispatch from the desk)."""
+    if department is None or not department.active:
+        raise ValidationError({"department": [_("Choose an active section.")]})
+    if assignee is not None and not rules.works_in(assignee, department.pk):
+        raise ValidationError(
+            {"assignee": [_("The assignee must be a working member of that section.")]}
+        )
+    previous = incident.department
+    changes_section = previous is None or previous.pk != department.pk
+    from_desk = previous is not None and previous.kind == DepartmentKind.SERVICE_DESK
+    is_handover = changes_section and not from_desk
+    if is_handover and not reason:
+        raise ValidationError({"reason": [_("A hand-over to another section needs a reason.")]})
+    if incident.in_dispute and not reason:
+        raise ValidationError({"reason": [_("Settling a dispute needs a reason.")]})
+    return changes_section, is_handover
 
 
 def incident_accept(*, incident, by, expected_version: int | None = None) -> Incident:
@@ -442,31 +452,7 @@ def incident_close(
     with transaction.atomic():
         incident = lock_incident(incident, expected_version=expected_version)
         ensure_allowed(incident, "close", by)
-        if by is None:
-            method = CloseMethod.AUTOMATIC
-        elif method is None:
-            method = (
-                CloseMethod.REQUESTER if rules.is_requester(incident, by) else CloseMethod.CALLBACK
-            )
-        errors = {}
-        if method not in CloseMethod.values:
-            errors["method"] = [_("Unknown closing method.")]
-        elif (
-            by is not None
-            and method == CloseMethod.REQUESTER
-            and not rules.is_requester(incident, by)
-        ):
-            errors["method"] = [_("Only the requester confirms a resolution.")]
-        elif by is not None and method == CloseMethod.AUTOMATIC:
-            errors["method"] = [_("Only the system closes automatically.")]
-        elif (
-            by is not None
-            and method == CloseMethod.CALLBACK
-            and not (
-                rules.is_owner(incident, by) or rules.is_desk(by) or rules.is_incident_manager(by)
-            )
-        ):
-            errors["method"] = [_("Only the desk closes after a call-back.")]
+        method, errors = _close_method(incident, by=by, method=method)
         if satisfaction is not None and satisfaction not in (1, 2, 3, 4, 5):
             errors["satisfaction"] = [_("Satisfaction is from 1 to 5.")]
         if closing_category is not None and not closing_category.active:
@@ -507,6 +493,28 @@ def incident_close(
             notified=told,
         )
     return incident
+
+
+def _close_method(incident: Incident, *, by, method: str | None):
+    """How the incident is closed (the default by who closes it) and the errors of a method
+    the closer may not use: the requester confirms, the desk closes after a call-back, only
+    the system closes automatically."""
+    if by is None:
+        return CloseMethod.AUTOMATIC, {}
+    if method is None:
+        method = CloseMethod.REQUESTER if rules.is_requester(incident, by) else CloseMethod.CALLBACK
+    error = None
+    if method not in CloseMethod.values:
+        error = _("Unknown closing method.")
+    elif method == CloseMethod.REQUESTER and not rules.is_requester(incident, by):
+        error = _("Only the requester confirms a resolution.")
+    elif method == CloseMethod.AUTOMATIC:
+        error = _("Only the system closes automatically.")
+    elif method == CloseMethod.CALLBACK and not (
+        rules.is_owner(incident, by) or rules.is_desk(by) or rules.is_incident_manager(by)
+    ):
+        error = _("Only the desk closes after a call-back.")
+    return method, ({"method": [error]} if error else {})
 
 
 def incident_cancel(*, incident, by, reason: str, expected_version: int | None = None) -> Incident:
