@@ -244,10 +244,6 @@ def segments_for(incident: Incident) -> QuerySet[AssignmentSegment]:
     return incident.segments.select_related("department", "assignee", "delay_reason")
 
 
-def detail_prefetch():
-    return [Prefetch("segments", queryset=AssignmentSegment.objects.select_related("department"))]
-
-
 def segments_returned_from(incident: Incident) -> list[str]:
     """The codes of the sections that returned the incident, oldest first."""
     return list(

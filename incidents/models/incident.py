@@ -301,10 +301,6 @@ class Incident(models.Model):
         return f"{self.number} {self.title}"
 
     @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
-    @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
 
