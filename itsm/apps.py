@@ -11,8 +11,10 @@ class ItsmConfig(AppConfig):
         from django.contrib.auth.models import Group
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        # Registers the deploy check on the secret key.
-        from itsm import security  # noqa: F401
+        # ``security`` registers the deploy check on the secret key. The services queue
+        # their tasks by name; importing ``tasks`` makes every process (web, beat, shell)
+        # know them, so eager mode and routing see the real task.
+        from itsm import security, tasks  # noqa: F401
         from itsm.roles import groups_changed
 
         # Roles are group memberships, cached per process (itsm.configcache): any change to

@@ -9,6 +9,7 @@ from email.utils import parseaddr
 from functools import partial
 from urllib.parse import urljoin
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -84,6 +85,8 @@ _ENQUEUE_RETRY_POLICY = {
 }
 # Notification ids per delivery task.
 _ENQUEUE_CHUNK = 100
+# Queued by name: itsm.tasks imports this module, so this one must not import it back.
+DELIVER_TASK = "itsm.deliver_notifications"
 _LAST_ERROR_LENGTH = 2000
 
 
@@ -187,11 +190,10 @@ def notification_queue_many(messages: Iterable[OutboxMessage]) -> list[Notificat
 
 def _notification_enqueue(ids: list[int]) -> bool:
     """Queue delivery tasks; a broker failure is logged and swallowed (the sweep retries)."""
-    from itsm.tasks import deliver_notifications
-
+    deliver = current_app.signature(DELIVER_TASK)
     try:
         for start in range(0, len(ids), _ENQUEUE_CHUNK):
-            deliver_notifications.apply_async(
+            deliver.apply_async(
                 args=[ids[start : start + _ENQUEUE_CHUNK]], retry_policy=_ENQUEUE_RETRY_POLICY
             )
     except Exception:  # noqa: BLE001 - any broker failure: the rows stay pending for the sweep

@@ -1,9 +1,14 @@
-"""Celery tasks of the shared core: thin wrappers around the notification services."""
+"""Celery tasks of the shared core: thin wrappers around the notification and webhook services.
+
+The services queue these tasks by name (``itsm.deliver_notifications``, ``itsm.deliver_webhooks``)
+and never import this module; ``ItsmConfig.ready`` imports it so every process knows them.
+"""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from itsm import services
+from itsm import services, webhooks
+from itsm.api.idempotency import purge_idempotency_keys as idempotency_keys_purge
 
 # A lost database connection is worth a few quick retries; anything else in a delivery is
 # recorded on the row by the service, and whatever is still pending the sweep picks up.
@@ -11,7 +16,7 @@ _DB_ERRORS = (OperationalError, InterfaceError)
 
 
 @shared_task(
-    name="itsm.deliver_notifications",
+    name=services.DELIVER_TASK,
     acks_late=True,
     autoretry_for=_DB_ERRORS,
     max_retries=3,
@@ -41,7 +46,7 @@ def sweep_notifications() -> int:
 
 
 @shared_task(
-    name="itsm.deliver_webhooks",
+    name=webhooks.DELIVER_TASK,
     acks_late=True,
     autoretry_for=_DB_ERRORS,
     max_retries=3,
@@ -51,8 +56,6 @@ def sweep_notifications() -> int:
 )
 def deliver_webhooks(ids: list[int]) -> None:
     """POST the webhook deliveries; safe to run twice (a delivered row is skipped)."""
-    from itsm import webhooks
-
     for delivery_id in ids:
         webhooks.webhook_deliver(delivery_id=delivery_id)
 
@@ -60,22 +63,16 @@ def deliver_webhooks(ids: list[int]) -> None:
 @shared_task(name="itsm.sweep_webhooks", acks_late=True, max_retries=0, ignore_result=True)
 def sweep_webhooks() -> int:
     """Queue again the webhook deliveries that are due (lost tasks, back-off over)."""
-    from itsm import webhooks
-
     return webhooks.webhook_sweep()
 
 
 @shared_task(name="itsm.purge_notifications", acks_late=True, max_retries=0, ignore_result=True)
 def purge_notifications() -> int:
     """Delete settled notifications older than NOTIFICATION_RETENTION_DAYS."""
-    from itsm.services import notification_purge
-
-    return notification_purge()
+    return services.notification_purge()
 
 
 @shared_task(name="itsm.purge_idempotency_keys", acks_late=True, max_retries=0, ignore_result=True)
 def purge_idempotency_keys() -> int:
     """Forget Idempotency-Keys older than API_IDEMPOTENCY_TTL_HOURS."""
-    from itsm.api.idempotency import purge_idempotency_keys as purge
-
-    return purge()
+    return idempotency_keys_purge()

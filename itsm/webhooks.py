@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from urllib.parse import urlsplit
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +34,8 @@ SIGNATURE_HEADER = "X-ITSM-Signature"
 _PENDING = WebhookDeliveryState.PENDING
 _ENQUEUE_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 _LAST_ERROR_LENGTH = 2000
+# Queued by name: itsm.tasks imports this module, so this one must not import it back.
+DELIVER_TASK = "itsm.deliver_webhooks"
 
 
 # --- the registry of event kinds (for the admin's choices) -------------------------------------
@@ -100,10 +103,10 @@ def webhook_queue(
 
 def _enqueue(ids: list[int]) -> bool:
     """Queue the delivery task; a broker failure is logged (the sweep delivers later)."""
-    from itsm.tasks import deliver_webhooks
-
     try:
-        deliver_webhooks.apply_async(args=[ids], retry_policy=_ENQUEUE_RETRY_POLICY)
+        current_app.signature(DELIVER_TASK).apply_async(
+            args=[ids], retry_policy=_ENQUEUE_RETRY_POLICY
+        )
     except Exception:  # noqa: BLE001 - any broker failure: the rows wait for the sweep
         logger.warning("Webhook deliveries %s not queued; the sweep will send them", ids)
         return False
