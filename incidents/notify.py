@@ -4,67 +4,18 @@ Called by the incident services inside their transaction; the outbox rows commit
 back) with the change they announce.
 """
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from itsm.models import Membership
 from itsm.roles import Role
+from itsm.selectors import section_leads, section_members_on_duty, users_with_role
 from sla.choices import OLA_TARGETS
-
-User = get_user_model()
-
-WORKING_SECTION_ROLES = (Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.AGENT)
-
-
-def users_with_role(*roles: str) -> list:
-    return list(User.objects.filter(groups__name__in=roles, is_active=True).distinct())
-
-
-def section_leads(department) -> list:
-    if department is None:
-        return []
-    leads = list(
-        User.objects.filter(
-            memberships__department=department,
-            memberships__role=Role.SECTION_LEAD,
-            is_active=True,
-        )
-    )
-    if department.lead_id and all(u.pk != department.lead_id for u in leads):
-        leads.append(department.lead)
-    return leads
-
-
-def section_members_on_duty(department) -> list:
-    if department is None:
-        return []
-    return list(
-        User.objects.filter(
-            memberships__department=department,
-            memberships__on_duty=True,
-            memberships__role__in=WORKING_SECTION_ROLES,
-            is_active=True,
-        ).distinct()
-    )
-
-
-def on_duty_member_ids(department) -> list[int]:
-    return list(
-        Membership.objects.filter(
-            department=department,
-            on_duty=True,
-            role__in=(Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.AGENT),
-            user__is_active=True,
-        )
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
-    )
 
 
 class People:
-    """Who holds a role or leads a section, read when asked."""
+    """Who holds a role or leads a section, read when asked (``itsm.selectors``): the source of
+    recipients the functions below take as ``people``."""
 
     def with_role(self, *roles: str) -> list:
         return users_with_role(*roles)

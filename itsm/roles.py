@@ -109,6 +109,10 @@ def is_staff(user) -> bool:
     """Whether the user looks at incidents as staff, not as a requester only."""
     return has_any_role(user, STAFF_AND_SYSTEM_ROLES) or bool(getattr(user, "is_superuser", False))
 
+# The section roles that work incidents: an on-duty member holding one is told of (and may be
+# picked for) what the section is assigned.
+WORKING_SECTION_ROLES = (Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.AGENT)
+
 
 def groups_changed(**kwargs) -> None:
     """A user's groups or a group changed: the cached roles are out of date everywhere

@@ -3,11 +3,15 @@
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from itsm import configcache
 from itsm.models import Department, Membership, Notification, NotificationPreference
 from itsm.notification_kinds import notification_kinds
+from itsm.roles import WORKING_SECTION_ROLES, Role
+
+User = get_user_model()
 
 
 def departments_by_id() -> dict[int, Department]:
@@ -48,6 +52,62 @@ def department_directory() -> QuerySet[Department]:
         .prefetch_related("memberships__user")
         .order_by("kind", "code")
     )
+
+
+# --- people: who holds a role, who leads or works a section --------------------------------------
+
+
+def users_with_role(*roles: str) -> list:
+    """The active users holding any of the roles."""
+    return list(User.objects.filter(groups__name__in=roles, is_active=True).distinct())
+
+
+def section_leads(department: Department | None) -> list:
+    """The section's active leads by membership, and its designated lead."""
+    if department is None:
+        return []
+    leads = list(
+        User.objects.filter(
+            memberships__department=department,
+            memberships__role=Role.SECTION_LEAD,
+            is_active=True,
+        )
+    )
+    if department.lead_id and all(u.pk != department.lead_id for u in leads):
+        leads.append(department.lead)
+    return leads
+
+
+def section_members_on_duty(department: Department | None) -> list:
+    """The section's active members on duty in a working role."""
+    if department is None:
+        return []
+    return list(
+        User.objects.filter(
+            memberships__department=department,
+            memberships__on_duty=True,
+            memberships__role__in=WORKING_SECTION_ROLES,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def on_duty_member_ids(department: Department) -> list[int]:
+    """The ids of ``section_members_on_duty``, ascending (the order automatic assignment
+    takes turns in)."""
+    return list(
+        Membership.objects.filter(
+            department=department,
+            on_duty=True,
+            role__in=WORKING_SECTION_ROLES,
+            user__is_active=True,
+        )
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+# --- notifications -------------------------------------------------------------------------------
 
 
 def notifications_for(user) -> QuerySet[Notification]:

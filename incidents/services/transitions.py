@@ -44,6 +44,7 @@ from incidents.services.segments import (
     segment_start,
 )
 from itsm.models import Department, DepartmentKind
+from itsm.selectors import on_duty_member_ids
 from itsm.text import sanitize
 from sla import services as sla
 
@@ -53,7 +54,7 @@ def _pick_assignee(department: Department):
     policy = SectionPolicy.objects.select_for_update().filter(department=department).first()
     if policy is None or policy.assign_mode == AssignMode.MANUAL:
         return None
-    member_ids = notify.on_duty_member_ids(department)
+    member_ids = on_duty_member_ids(department)
     if not member_ids:
         return None
     if policy.assign_mode == AssignMode.ROUND_ROBIN:
