@@ -7,6 +7,13 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self):
+        # The kinds of notification incidents send (the shared core lists none of its own).
+        from incidents import notify
+        from itsm.notification_kinds import notification_kind_register
+
+        for code, label in notify.NOTIFICATION_KINDS:
+            notification_kind_register(code, label)
+
         # The SLA tick acts on incidents through these (``sla`` never imports ``incidents``).
         from incidents import sla_handlers
         from sla import handlers

@@ -12,6 +12,26 @@ from itsm.roles import Role
 from itsm.selectors import section_leads, section_members_on_duty, users_with_role
 from sla.choices import OLA_TARGETS
 
+# The kinds of notification the incident services send (registered by ``IncidentsConfig.ready``
+# with ``itsm.notification_kinds``), in the order the preferences page lists them.
+NOTIFICATION_KINDS = (
+    ("incident.assigned", gettext_lazy("Incident assigned")),
+    ("incident.accepted", gettext_lazy("Incident accepted")),
+    ("incident.suspended", gettext_lazy("Incident suspended")),
+    ("incident.resumed", gettext_lazy("Incident resumed")),
+    ("incident.resolved", gettext_lazy("Incident resolved")),
+    ("incident.reopened", gettext_lazy("Incident reopened")),
+    ("incident.closed", gettext_lazy("Incident closed")),
+    ("incident.returned", gettext_lazy("Incident returned by a section")),
+    ("incident.dispute", gettext_lazy("Ownership dispute")),
+    ("incident.escalated", gettext_lazy("Incident escalated")),
+    ("incident.major", gettext_lazy("Major incident")),
+    ("incident.commented", gettext_lazy("New comment")),
+    ("incident.resume_reminder", gettext_lazy("Suspended incident resumes soon")),
+    ("sla.warning", gettext_lazy("SLA warning")),
+    ("sla.breached", gettext_lazy("SLA breached")),
+)
+
 
 class People:
     """Who holds a role or leads a section, read when asked (``itsm.selectors``): the source of

@@ -1,13 +1,13 @@
-"""The registry of notification event kinds: code -> label, extended by other apps.
+"""The registry of notification event kinds: code -> label, filled by the apps that notify.
 
-An app that notifies about something new registers its kind once at start-up, from its
-``AppConfig.ready()``: ``notification_kind_register("reports.ready", _("Report ready"))``.
+The shared core names no kind of its own: each app registers the kinds it sends once at
+start-up, from its ``AppConfig.ready()`` (``incidents`` registers the incident and SLA kinds):
+``notification_kind_register("reports.ready", _("Report ready"))``.
 """
 
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -50,23 +50,3 @@ def notification_kind_label(code: str) -> str | Promise:
 def notification_kind_choices() -> list[tuple[str, str | Promise]]:
     """(code, label) pairs for form fields."""
     return [(k.code, k.label) for k in _KINDS.values()]
-
-
-for _code, _label in (
-    ("incident.assigned", _("Incident assigned")),
-    ("incident.accepted", _("Incident accepted")),
-    ("incident.suspended", _("Incident suspended")),
-    ("incident.resumed", _("Incident resumed")),
-    ("incident.resolved", _("Incident resolved")),
-    ("incident.reopened", _("Incident reopened")),
-    ("incident.closed", _("Incident closed")),
-    ("incident.returned", _("Incident returned by a section")),
-    ("incident.dispute", _("Ownership dispute")),
-    ("incident.escalated", _("Incident escalated")),
-    ("incident.major", _("Major incident")),
-    ("incident.commented", _("New comment")),
-    ("incident.resume_reminder", _("Suspended incident resumes soon")),
-    ("sla.warning", _("SLA warning")),
-    ("sla.breached", _("SLA breached")),
-):
-    notification_kind_register(_code, _label)
