@@ -14,6 +14,29 @@ class IncidentsConfig(AppConfig):
         for code, label in notify.NOTIFICATION_KINDS:
             notification_kind_register(code, label)
 
+        # The incident pages in the navigation.
+        from itsm.navigation import NavEntry, nav_entry_register
+        from itsm.roles import Role
+
+        nav_entry_register(
+            NavEntry(
+                "queue",
+                _("Section queue"),
+                "incidents:queue",
+                frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR}),
+                order=30,
+            )
+        )
+        nav_entry_register(
+            NavEntry(
+                "disputes",
+                _("Disputes"),
+                "incidents:disputes",
+                frozenset({Role.INCIDENT_MANAGER}),
+                order=40,
+            )
+        )
+
         # The SLA tick acts on incidents through these (``sla`` never imports ``incidents``).
         from incidents import sla_handlers
         from sla import handlers

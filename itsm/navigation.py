@@ -1,4 +1,5 @@
-"""The navigation: which places each role sees. Apps list their pages here by URL name."""
+"""The navigation: which places each role sees. Each app registers its pages by URL name
+(``nav_entry_register`` from its ``AppConfig.ready()``); the shared core names only its own."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,12 +13,30 @@ from itsm.roles import INTERNAL_STAFF_ROLES, Role, user_roles
 
 @dataclass(frozen=True)
 class NavEntry:
+    """A place in the navigation: shown to the holders of ``roles`` when ``url_name`` exists."""
+
     key: str
     label: str | Promise
     url_name: str
     roles: frozenset[str]
+    # Where it stands in the menu (ascending), whichever app registered it first.
+    order: int = 100
     # A number shown next to the entry (e.g. unread notifications), computed only if shown.
     badge: Callable | None = None
+
+
+_ENTRIES: dict[str, NavEntry] = {}
+
+
+def nav_entry_register(entry: NavEntry) -> NavEntry:
+    """Add a place (idempotent for the same key); apps call it from ``AppConfig.ready()``."""
+    _ENTRIES[entry.key] = entry
+    return entry
+
+
+def nav_entries() -> list[NavEntry]:
+    """Every registered place, in menu order."""
+    return sorted(_ENTRIES.values(), key=lambda e: e.order)
 
 
 def _unread_notifications(user) -> int:
@@ -26,45 +45,26 @@ def _unread_notifications(user) -> int:
     return notification_unread_count(user)
 
 
-NAV_ENTRIES: tuple[NavEntry, ...] = (
-    NavEntry("home", _("Workspace"), "home", frozenset(Role.values)),
-    NavEntry("portal", _("My requests"), "servicedesk:portal", frozenset({Role.REQUESTER})),
+# The shared core's own places; the apps above add theirs (the desk console, the section
+# queue, the dashboards …) between them.
+for _entry in (
+    NavEntry("home", _("Workspace"), "home", frozenset(Role.values), order=0),
+    NavEntry("directory", _("Sections"), "directory", frozenset(INTERNAL_STAFF_ROLES), order=60),
+    NavEntry("api", _("API"), "api-docs", frozenset({Role.SYSTEM, Role.ADMINISTRATOR}), order=70),
     NavEntry(
-        "console",
-        _("Desk console"),
-        "servicedesk:console",
-        frozenset({Role.AGENT, Role.DESK_MANAGER, Role.INCIDENT_MANAGER}),
+        "admin", _("Administration"), "admin:index", frozenset({Role.ADMINISTRATOR}), order=80
     ),
-    NavEntry(
-        "queue",
-        _("Section queue"),
-        "incidents:queue",
-        frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR}),
-    ),
-    NavEntry(
-        "disputes",
-        _("Disputes"),
-        "incidents:disputes",
-        frozenset({Role.INCIDENT_MANAGER}),
-    ),
-    NavEntry(
-        "dashboards",
-        _("Dashboards"),
-        "reports:dashboard",
-        frozenset({Role.DESK_MANAGER, Role.SECTION_LEAD, Role.INCIDENT_MANAGER, Role.DIRECTOR}),
-    ),
-    NavEntry("directory", _("Sections"), "directory", frozenset(INTERNAL_STAFF_ROLES)),
-    NavEntry("api", _("API"), "api-docs", frozenset({Role.SYSTEM, Role.ADMINISTRATOR})),
-    NavEntry("admin", _("Administration"), "admin:index", frozenset({Role.ADMINISTRATOR})),
     # Every person has an inbox; an external system's account reads the API instead.
     NavEntry(
         "inbox",
         _("Notifications"),
         "notifications",
         frozenset(Role.values) - {Role.SYSTEM},
+        order=90,
         badge=_unread_notifications,
     ),
-)
+):
+    nav_entry_register(_entry)
 
 
 def _resolvable(url_name: str) -> str | None:
@@ -78,7 +78,7 @@ def navigation_for(user) -> list[dict]:
     """The entries the user's roles give them, for pages that exist in this build."""
     roles = user_roles(user)
     items = []
-    for entry in NAV_ENTRIES:
+    for entry in nav_entries():
         if not roles & entry.roles:
             continue
         url = _resolvable(entry.url_name)

@@ -5,3 +5,27 @@ from django.utils.translation import gettext_lazy as _
 class ServicedeskConfig(AppConfig):
     name = "servicedesk"
     verbose_name = _("Service desk")
+
+    def ready(self):
+        # The desk's pages in the navigation.
+        from itsm.navigation import NavEntry, nav_entry_register
+        from itsm.roles import Role
+
+        nav_entry_register(
+            NavEntry(
+                "portal",
+                _("My requests"),
+                "servicedesk:portal",
+                frozenset({Role.REQUESTER}),
+                order=10,
+            )
+        )
+        nav_entry_register(
+            NavEntry(
+                "console",
+                _("Desk console"),
+                "servicedesk:console",
+                frozenset({Role.AGENT, Role.DESK_MANAGER, Role.INCIDENT_MANAGER}),
+                order=20,
+            )
+        )
