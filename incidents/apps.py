@@ -14,9 +14,12 @@ class IncidentsConfig(AppConfig):
         for code, label in notify.NOTIFICATION_KINDS:
             notification_kind_register(code, label)
 
-        # The incident pages in the navigation.
+        # The incident pages in the navigation; the demo incidents.
+        from itsm.demo import demo_seeder_register
         from itsm.navigation import NavEntry, nav_entry_register
         from itsm.roles import Role
+
+        demo_seeder_register("incidents.demo")
 
         nav_entry_register(
             NavEntry(

@@ -15,7 +15,10 @@ class ItsmConfig(AppConfig):
         # their tasks by name; importing ``tasks`` makes every process (web, beat, shell)
         # know them, so eager mode and routing see the real task.
         from itsm import security, tasks  # noqa: F401
+        from itsm.demo import demo_seeder_register
         from itsm.roles import groups_changed
+
+        demo_seeder_register("itsm.demo")
 
         # Roles are group memberships, cached per process (itsm.configcache): any change to
         # them invalidates the cache. Invalidation only; no rule hangs on these signals.

@@ -1,4 +1,5 @@
-"""Demo organisation: the customs-style IT division of DESIGN §1 and a few users per role."""
+"""Demo organisation: the customs-style IT division of DESIGN §1 and a few users per role; and
+the registry of every app's demo data, which ``manage.py seed_demo`` loads."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -8,6 +9,23 @@ from itsm.models import Department, DepartmentKind, Membership
 from itsm.roles import Role
 
 User = get_user_model()
+
+# Dotted paths of the modules whose ``seed()`` builds an app's demo data, in registration
+# order: the apps' ``ready()`` order, which is INSTALLED_APPS and so the dependency order.
+_SEEDERS: list[str] = []
+
+
+def demo_seeder_register(module: str) -> None:
+    """Have ``seed_demo`` call ``<module>.seed()`` (idempotent); apps call it from their
+    ``AppConfig.ready()``. The module is imported only when the demo data is loaded."""
+    if module not in _SEEDERS:
+        _SEEDERS.append(module)
+
+
+def demo_seeders() -> list[str]:
+    """The registered demo modules, in the order their data is loaded."""
+    return list(_SEEDERS)
+
 
 DEMO_PASSWORD = "Demo@2026"
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class SlaConfig(AppConfig):
     name = "sla"
     verbose_name = _("SLA and OLA")
+
+    def ready(self):
+        from itsm.demo import demo_seeder_register
+
+        demo_seeder_register("sla.demo")
