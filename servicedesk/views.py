@@ -1,6 +1,6 @@
 """Service-desk pages: the desk console (log, dispatch, call back) and the requester portal
-(my requests, report a problem). Reads through the incident selectors, writes through the
-incident services."""
+(my requests, report a problem). Reads through the selectors (the desk's and the incidents'),
+writes through ``servicedesk.services``."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,12 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from incidents import forms as incident_forms
-from incidents import rules, selectors, services
-from incidents.choices import Source
+from incidents import selectors
 from itsm.forms import apply_service_errors
 from itsm.http import forbidden
 from itsm.pagination import slice_page
 from itsm.roles import CONSOLE_ROLES, PORTAL_ROLES, has_any_role
+from servicedesk import selectors as desk_selectors
+from servicedesk import services
 from servicedesk.forms import IncidentLogForm, PortalReportForm
 
 
@@ -36,15 +37,10 @@ def _created(request: HttpRequest, incident) -> HttpResponse:
 
 
 def _desk_rows(request: HttpRequest):
-    user = request.user
-    page = slice_page(selectors.desk_queue(user), request, "page")
-    selectors.with_relations(page)
+    page = slice_page(selectors.desk_queue(request.user), request, "page")
     # No form object per row: the dispatch form is written from the incident (its version
     # and routed section) and the page's section choices (incidents/partials/dispatch_form.html).
-    rows = [
-        {"incident": incident, "dispatch": rules.can_assign(incident, user)} for incident in page
-    ]
-    return page, rows
+    return page, desk_selectors.desk_rows(page, request.user)
 
 
 def _dispatch_choices() -> list:
@@ -93,27 +89,8 @@ def console_log(request: HttpRequest) -> HttpResponse:
         return forbidden(request)
     form = IncidentLogForm(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            incident = services.incident_create(
-                by=user,
-                title=data["title"],
-                description=data["description"],
-                nature=data["nature"],
-                source=data["source"],
-                category=data["category"],
-                impact=data["impact"],
-                urgency=data["urgency"],
-                requester=data["requester"],
-                contact=services.Contact(
-                    name=data["contact_name"],
-                    phone=data["contact_phone"],
-                    email=data["contact_email"],
-                    organisation=data["contact_organisation"],
-                ),
-                configuration_item=data["configuration_item"],
-                location=data["location"],
-            )
+            incident = services.desk_incident_log(by=user, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -150,20 +127,8 @@ def portal_report(request: HttpRequest) -> HttpResponse:
         return render(request, "servicedesk/report.html", {"form": PortalReportForm()})
     form = PortalReportForm(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            incident = services.incident_create(
-                by=user,
-                title=data["title"],
-                description=data["description"],
-                nature=data["nature"],
-                source=Source.WEB,
-                category=data["category"],
-                impact=data["impact"],
-                urgency=data["urgency"],
-                requester=user,
-                contact=services.Contact(phone=data["contact_phone"]),
-            )
+            incident = services.portal_incident_report(by=user, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from itsm.api.serializers import StrictSerializer
-from servicedesk.alerts import FIRING, RESOLVED, AlertInput
+from servicedesk.intake.alerts import FIRING, RESOLVED, AlertInput
 
 STATUS_CHOICES = [(FIRING, _("firing")), (RESOLVED, _("resolved"))]
 

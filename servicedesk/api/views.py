@@ -12,12 +12,12 @@ from itsm.api.exceptions import service_errors
 from itsm.api.idempotency import IdempotentMixin
 from itsm.api.permissions import role_permission
 from itsm.roles import Role
-from servicedesk import alerts
 from servicedesk.api.serializers import (
     AlertmanagerSerializer,
     AlertResponseSerializer,
     SimpleAlertSerializer,
 )
+from servicedesk.intake import alerts
 
 SIMPLE_EXAMPLE = {
     "status": "firing",

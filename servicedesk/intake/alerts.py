@@ -1,11 +1,12 @@
 """Monitoring intake (DESIGN §6): alerts become incidents, deduplicated by fingerprint.
 
-A firing alert opens an incident (source ``monitoring``, the reporting system as requester)
-mapped by the best ``AlertRule``; a repeat of a firing alert counts an occurrence on the
-alert instead of opening another incident. A resolved alert resolves the incident it opened
-with the ``auto_recovered`` resolution code, unless a person has taken the incident over
-(it is no longer new, or has an assignee): then it only leaves a comment saying the alert
-cleared. Everything an alert does happens in one transaction.
+A firing alert opens an incident (source ``monitoring``, the reporting system as requester
+and contact: ``servicedesk.services.contact_for``) mapped by the best ``AlertRule``; a
+repeat of a firing alert counts an occurrence on the alert instead of opening another
+incident. A resolved alert resolves the incident it opened with the ``auto_recovered``
+resolution code, unless a person has taken the incident over (it is no longer new, or has
+an assignee): then it only leaves a comment saying the alert cleared. Everything an alert
+does happens in one transaction.
 """
 
 import hashlib
@@ -23,7 +24,9 @@ from incidents import services as incident_services
 from incidents.choices import OPEN_STATUSES, Nature, Source, Status
 from incidents.exceptions import ActionForbidden, TransitionNotAllowed
 from incidents.models import ResolutionCode
+from servicedesk import services as desk_services
 from servicedesk.models import Alert, AlertOutcome, AlertRule
+from servicedesk.selectors import alert_rule_for
 
 FIRING = "firing"
 RESOLVED = "resolved"
@@ -69,18 +72,6 @@ def fingerprint_for(alert: AlertInput) -> str:
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def alert_rule_for(*, service: str, severity: str, instance: str) -> AlertRule | None:
-    """The active rule that matches the labels: the most specific, then the lowest rank."""
-    best, best_key = None, None
-    for rule in AlertRule.objects.filter(active=True).select_related("category"):
-        if not rule.matches(service=service, severity=severity, instance=instance):
-            continue
-        key = (rule.specificity, -rule.rank, -rule.pk)
-        if best_key is None or key > best_key:
-            best, best_key = rule, key
-    return best
-
-
 def levels_for(rule: AlertRule | None, severity: str) -> tuple[int, int]:
     """Impact and urgency: the rule's, else the severity's (ALERT_SEVERITY_LEVELS)."""
     default = settings.ALERT_SEVERITY_LEVELS.get(
@@ -114,6 +105,7 @@ def _open_incident(*, by, alert: AlertInput, record: Alert, at: datetime) -> Non
         impact=impact,
         urgency=urgency,
         requester=by,
+        contact=desk_services.contact_for(requester=by),
         configuration_item=(rule.configuration_item if rule else "") or alert.instance[:200],
         at=at,
     )
