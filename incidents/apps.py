@@ -17,7 +17,7 @@ class IncidentsConfig(AppConfig):
         # The incident pages in the navigation; the demo incidents.
         from itsm.demo import demo_seeder_register
         from itsm.navigation import NavEntry, nav_entry_register
-        from itsm.roles import Role
+        from itsm.roles import DISPUTE_ROLES, Role
 
         demo_seeder_register("incidents.demo")
 
@@ -35,7 +35,7 @@ class IncidentsConfig(AppConfig):
                 "disputes",
                 _("Disputes"),
                 "incidents:disputes",
-                frozenset({Role.INCIDENT_MANAGER}),
+                DISPUTE_ROLES,
                 order=40,
             )
         )

@@ -64,6 +64,9 @@ WORKING_ROLES = frozenset(
     {Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.AGENT, Role.DESK_MANAGER}
 )
 INTERNAL_WORKING_ROLES = WORKING_ROLES - {Role.VENDOR}
+# The working roles whose members on duty are told of what their section is assigned and are
+# picked by automatic assignment (the desk manager manages the desk, it is not assigned).
+ASSIGNABLE_ROLES = WORKING_ROLES - {Role.DESK_MANAGER}
 # Who works from a section queue, and who settles disputes.
 QUEUE_ROLES = frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.INCIDENT_MANAGER})
 DISPUTE_ROLES = frozenset({Role.INCIDENT_MANAGER})
@@ -108,10 +111,6 @@ def has_any_role(user, roles) -> bool:
 def is_staff(user) -> bool:
     """Whether the user looks at incidents as staff, not as a requester only."""
     return has_any_role(user, STAFF_AND_SYSTEM_ROLES) or bool(getattr(user, "is_superuser", False))
-
-# The section roles that work incidents: an on-duty member holding one is told of (and may be
-# picked for) what the section is assigned.
-WORKING_SECTION_ROLES = (Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.AGENT)
 
 
 def groups_changed(**kwargs) -> None:

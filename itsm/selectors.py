@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from itsm import configcache
 from itsm.models import Department, Membership, Notification, NotificationPreference
 from itsm.notification_kinds import notification_kinds
-from itsm.roles import WORKING_SECTION_ROLES, Role
+from itsm.roles import ASSIGNABLE_ROLES, Role
 
 User = get_user_model()
 
@@ -79,14 +79,14 @@ def section_leads(department: Department | None) -> list:
 
 
 def section_members_on_duty(department: Department | None) -> list:
-    """The section's active members on duty in a working role."""
+    """The section's active members on duty in an assignable role."""
     if department is None:
         return []
     return list(
         User.objects.filter(
             memberships__department=department,
             memberships__on_duty=True,
-            memberships__role__in=WORKING_SECTION_ROLES,
+            memberships__role__in=ASSIGNABLE_ROLES,
             is_active=True,
         ).distinct()
     )
@@ -99,7 +99,7 @@ def on_duty_member_ids(department: Department) -> list[int]:
         Membership.objects.filter(
             department=department,
             on_duty=True,
-            role__in=WORKING_SECTION_ROLES,
+            role__in=ASSIGNABLE_ROLES,
             user__is_active=True,
         )
         .order_by("user_id")

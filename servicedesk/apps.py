@@ -9,14 +9,14 @@ class ServicedeskConfig(AppConfig):
     def ready(self):
         # The desk's pages in the navigation.
         from itsm.navigation import NavEntry, nav_entry_register
-        from itsm.roles import Role
+        from itsm.roles import CONSOLE_ROLES, PORTAL_ROLES
 
         nav_entry_register(
             NavEntry(
                 "portal",
                 _("My requests"),
                 "servicedesk:portal",
-                frozenset({Role.REQUESTER}),
+                PORTAL_ROLES,
                 order=10,
             )
         )
@@ -25,7 +25,7 @@ class ServicedeskConfig(AppConfig):
                 "console",
                 _("Desk console"),
                 "servicedesk:console",
-                frozenset({Role.AGENT, Role.DESK_MANAGER, Role.INCIDENT_MANAGER}),
+                CONSOLE_ROLES,
                 order=20,
             )
         )
