@@ -14,6 +14,7 @@ from incidents.services.automation import (
     incidents_unaccepted_to_lead,
 )
 from incidents.services.base import ACTIONS, METHOD_TO_ACTION, available_actions
+from incidents.services.codes import resolution_code_ensure
 from incidents.services.edits import EDITABLE_FIELDS, incident_override_priority, incident_update
 from incidents.services.escalation import incident_escalate, incident_thresholds_crossed
 from incidents.services.intake import Contact, incident_create, incident_follow_up
@@ -62,5 +63,6 @@ __all__ = [
     "incidents_resume_reminders",
     "incidents_unaccepted_to_lead",
     "link_add",
+    "resolution_code_ensure",
     "worklog_add",
 ]

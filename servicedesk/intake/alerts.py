@@ -208,11 +208,9 @@ def _resolved(*, by, fingerprint: str, at: datetime) -> AlertResult:
 def _auto_recovered_code() -> ResolutionCode:
     """The resolution code of automatic recovery, created on first use (and editable in the
     admin; an inactive code stops automatic resolution)."""
-    code, _created = ResolutionCode.objects.get_or_create(
-        code=settings.ALERT_RESOLUTION_CODE,
-        defaults={"name_zh": "自动恢复", "name_en": "Recovered automatically"},
+    return incident_services.resolution_code_ensure(
+        code=settings.ALERT_RESOLUTION_CODE, name_zh="自动恢复", name_en="Recovered automatically"
     )
-    return code
 
 
 def alert_receive(*, by, alert: AlertInput, at: datetime | None = None) -> AlertResult:
