@@ -1,92 +1,26 @@
-"""The incident as the API shows it (DESIGN §6: the names are part of the contract), and the
-input of each write. Serializers only read and validate: codes and usernames become objects
+"""The incident as the API shows it (DESIGN §6: the names are part of the contract), the input
+of its edits and records (the actions' inputs are in ``action_serializers``). Serializers only
+read and validate: codes and usernames become objects
 here, with a message on the field; the services decide and write."""
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from incidents.choices import CloseMethod, Level, Nature, Source, Status
+from incidents.api.fields import LEVEL_HELP, CodeField, UsernameField, level_field
+from incidents.choices import CloseMethod, Nature, Source, Status
 from incidents.models import (
     Attachment,
     Category,
     Comment,
     Incident,
     IncidentEvent,
-    ResolutionCode,
-    SuspendReason,
     WorkLog,
 )
 from incidents.selectors import category_by_code
 from itsm.api.serializers import StrictSerializer
-from itsm.models import Department
 from sla.choices import State, Target
-
-User = get_user_model()
-
-
-# --- fields ----------------------------------------------------------------------------------
-
-
-class CodeField(serializers.SlugRelatedField):
-    """An object named by its ``code``, with a clear message when there is none."""
-
-    default_error_messages = {
-        "does_not_exist": _("No {model} has the code “{value}”."),
-        "invalid": _("Give a code (text)."),
-    }
-
-    def __init__(self, model_label, *, lookup=None, **kwargs):
-        self.model_label = model_label
-        self.lookup = lookup  # code -> object or None, instead of the queryset (a cache)
-        kwargs.setdefault("slug_field", "code")
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        if self.lookup is not None:
-            found = self.lookup(data)
-            if found is None:
-                self.fail("does_not_exist", model=self.model_label, value=data)
-            return found
-        try:
-            return self.get_queryset().get(code=data)
-        except (TypeError, ValueError, self.get_queryset().model.DoesNotExist):
-            self.fail("does_not_exist", model=self.model_label, value=data)
-
-
-class UsernameField(serializers.SlugRelatedField):
-    """An active user named by username."""
-
-    default_error_messages = {
-        "does_not_exist": _("No active user has the username “{value}”."),
-        "invalid": _("Give a username (text)."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("slug_field", "username")
-        if not kwargs.get("read_only"):
-            kwargs.setdefault("queryset", User.objects.filter(is_active=True))
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        try:
-            return self.get_queryset().get(username=data)
-        except self.get_queryset().model.DoesNotExist:
-            self.fail("does_not_exist", value=data)
-
-
-LEVEL_HELP = _("1 high, 2 medium, 3 low.")
-
-
-def level_field(help_text, **kwargs):
-    return serializers.ChoiceField(choices=Level.choices, help_text=help_text, **kwargs)
-
 
 # --- the incident ----------------------------------------------------------------------------
 
@@ -484,165 +418,6 @@ class IncidentUpdateSerializer(StrictSerializer):
         contact = data.pop("contact", {}) or {}
         data.update(contact)
         return data
-
-
-# --- actions ---------------------------------------------------------------------------------
-
-
-class ActionSerializer(StrictSerializer):
-    """The input of an action; ``service_kwargs`` gives the service's keyword arguments and
-    ``service_fields`` maps the service's error keys back to these field names."""
-
-    service_fields: dict[str, str] = {}
-
-    def service_kwargs(self) -> dict:
-        rename = {api: service for service, api in self.service_fields.items()}
-        return {rename.get(k, k): v for k, v in self.validated_data.items()}
-
-
-class AssignSerializer(ActionSerializer):
-    department = CodeField(
-        _("section"),
-        queryset=Department.objects.all(),
-        help_text=_("Code of the section to assign to (dispatch, hand-over, or the same one)."),
-    )
-    assignee = UsernameField(
-        required=False,
-        allow_null=True,
-        help_text=_("Username of a working member of that section; empty: the section decides."),
-    )
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("Required for a hand-over between sections and to settle a dispute."),
-    )
-
-
-class AcceptSerializer(ActionSerializer):
-    """No fields: the caller takes the incident."""
-
-
-class ReasonSerializer(ActionSerializer):
-    reason = serializers.CharField(help_text=_("Why."))
-
-
-class ReturnSerializer(ReasonSerializer):
-    reason = serializers.CharField(help_text=_("Why the incident is not for this section."))
-
-
-class SuspendSerializer(ActionSerializer):
-    service_fields = {"reason": "suspend_reason"}
-
-    suspend_reason = CodeField(
-        _("suspend reason"),
-        queryset=SuspendReason.objects.all(),
-        help_text=_("Code of a configured suspend reason; it says whether the SLA clock stops."),
-    )
-    resume_at = serializers.DateTimeField(
-        help_text=_("When work resumes (ISO 8601 with offset); the incident resumes by itself.")
-    )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class ResumeSerializer(ActionSerializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class EscalateSerializer(ActionSerializer):
-    level = serializers.IntegerField(
-        min_value=1,
-        max_value=3,
-        required=False,
-        allow_null=True,
-        help_text=_("1 section lead, 2 incident manager, 3 director; empty: the next level."),
-    )
-    reason = serializers.CharField(help_text=_("Why (a complaint, a VIP …)."))
-
-
-class ResolveSerializer(ActionSerializer):
-    service_fields = {"code": "resolution_code"}
-
-    resolution_code = CodeField(
-        _("resolution code"),
-        queryset=ResolutionCode.objects.all(),
-        help_text=_("Code of the resolution (事件结束代码)."),
-    )
-    resolution = serializers.CharField(help_text=_("What was done."))
-    knowledge_ref = serializers.CharField(
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("A knowledge article that helped."),
-    )
-
-
-class ReopenSerializer(ReasonSerializer):
-    reason = serializers.CharField(help_text=_("Why the resolution is rejected."))
-
-
-class CloseSerializer(ActionSerializer):
-    service_fields = {"method": "close_method"}
-
-    close_method = serializers.ChoiceField(
-        choices=[(CloseMethod.REQUESTER, CloseMethod.REQUESTER.label)]
-        + [(CloseMethod.CALLBACK, CloseMethod.CALLBACK.label)],
-        required=False,
-        help_text=_("Default: “requester” for the requester, “callback” for the desk."),
-    )
-    closing_category = CodeField(
-        _("category"),
-        queryset=Category.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text=_("Category code at closure; default: the opening category."),
-    )
-    satisfaction = serializers.IntegerField(
-        min_value=1, max_value=5, required=False, allow_null=True, help_text=_("1 … 5.")
-    )
-    satisfaction_comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class CancelSerializer(ReasonSerializer):
-    reason = serializers.CharField(help_text=_("Why no work is needed (logged twice …)."))
-
-
-ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
-    "assign": AssignSerializer,
-    "accept": AcceptSerializer,
-    "return": ReturnSerializer,
-    "suspend": SuspendSerializer,
-    "resume": ResumeSerializer,
-    "escalate": EscalateSerializer,
-    "resolve": ResolveSerializer,
-    "reopen": ReopenSerializer,
-    "close": CloseSerializer,
-    "cancel": CancelSerializer,
-}
-
-
-class ActionFieldSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    type = serializers.CharField(help_text=_("string, integer, datetime, code, username …"))
-    required = serializers.BooleanField()
-    help_text = serializers.CharField(allow_blank=True)
-    choices = serializers.ListField(child=serializers.CharField(), required=False)
-
-
-class AvailableActionSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text=_("The action, as in POST …/{number}/{name}/."))
-    label = serializers.CharField(help_text=_("Its name for people."))
-    url = serializers.URLField()
-    fields = ActionFieldSerializer(many=True)
-
-
-class AvailableActionsSerializer(serializers.Serializer):
-    number = serializers.CharField()
-    status = serializers.ChoiceField(choices=Status.choices)
-    version = serializers.IntegerField()
-    etag = serializers.CharField()
-    actions = AvailableActionSerializer(many=True)
 
 
 # --- sub-resources ---------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from incidents import selectors, services
+from incidents.api import action_serializers as a
 from incidents.api import serializers as s
 from incidents.api.filters import IncidentOrdering
 from incidents.choices import Status
@@ -180,9 +181,9 @@ def action_fields(serializer_class) -> list[dict]:
     """The fields of an action's input, for GET …/actions/."""
     out = []
     for name, field in serializer_class().fields.items():
-        if isinstance(field, s.CodeField):
+        if isinstance(field, a.CodeField):
             kind = "code"
-        elif isinstance(field, s.UsernameField):
+        elif isinstance(field, a.UsernameField):
             kind = "username"
         elif isinstance(field, serializers.DateTimeField):
             kind = "datetime"
@@ -300,7 +301,7 @@ def _action_schema(name: str):
         ),
         tags=["incident actions"],
         parameters=[NUMBER, ETAG],
-        request=s.ACTION_SERIALIZERS[name],
+        request=a.ACTION_SERIALIZERS[name],
         responses={200: s.IncidentSerializer},
         examples=[
             OpenApiExample(name, value=ACTION_EXAMPLES[name], request_only=True),
@@ -402,7 +403,7 @@ class IncidentViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
     # For the schema (itsm.api.schema): which operations may answer 409 and take If-Match.
     # (The viewset method of "return" is ``return_``.)
-    conflict_actions = frozenset({"partial_update", "return_", *s.ACTION_SERIALIZERS})
+    conflict_actions = frozenset({"partial_update", "return_", *a.ACTION_SERIALIZERS})
     if_match_actions = conflict_actions
 
     def get_queryset(self):
@@ -488,7 +489,7 @@ class IncidentViewSet(
         description=_("The actions the caller may take on the incident now, with their fields."),
         tags=["incident actions"],
         parameters=[NUMBER],
-        responses={200: s.AvailableActionsSerializer},
+        responses={200: a.AvailableActionsSerializer},
     )
     @action(detail=True, methods=["get"], url_path="actions", url_name="actions")
     def available(self, request, number=None):
@@ -506,13 +507,13 @@ class IncidentViewSet(
                     "url": request.build_absolute_uri(
                         reverse(f"api:incident-{name}", args=[incident.number])
                     ),
-                    "fields": action_fields(s.ACTION_SERIALIZERS[name]),
+                    "fields": action_fields(a.ACTION_SERIALIZERS[name]),
                 }
                 for name in names
-                if name in s.ACTION_SERIALIZERS
+                if name in a.ACTION_SERIALIZERS
             ],
         }
-        return Response(s.AvailableActionsSerializer(data).data)
+        return Response(a.AvailableActionsSerializer(data).data)
 
     def take_action(self, request, number: str, name: str):
         user = request.user
@@ -529,7 +530,7 @@ class IncidentViewSet(
             )
         if not has_transition_perm(method, user):
             raise PermissionDenied(_t("You may not %(action)s this incident.") % {"action": name})
-        serializer_class = s.ACTION_SERIALIZERS[name]
+        serializer_class = a.ACTION_SERIALIZERS[name]
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         incident = call_service(
