@@ -6,9 +6,6 @@ model or set a status. Every incident is fetched through ``incident_for`` (404 w
 may not see it).
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,13 +13,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from incidents import forms, rules, selectors, services
+from incidents import actions, forms, rules, selectors, services
 from incidents.choices import EventKind, Status
 from incidents.exceptions import ActionForbidden, StaleIncident, TransitionNotAllowed
 from incidents.filters import IncidentFilterSet
@@ -38,258 +34,6 @@ def incident_or_404(user, number: str) -> Incident:
         return selectors.incident_for(user, number)
     except Incident.DoesNotExist as exc:
         raise Http404 from exc
-
-
-# --- the actions -----------------------------------------------------------------------------
-
-
-def _v(data) -> int:
-    return data["version"]
-
-
-def _assign(incident, user, data):
-    return services.incident_assign(
-        incident=incident,
-        by=user,
-        department=data["department"],
-        assignee=data.get("assignee"),
-        reason=data.get("reason", ""),
-        expected_version=_v(data),
-    )
-
-
-def _accept(incident, user, data):
-    return services.incident_accept(incident=incident, by=user, expected_version=_v(data))
-
-
-def _return(incident, user, data):
-    return services.incident_return(
-        incident=incident, by=user, reason=data["reason"], expected_version=_v(data)
-    )
-
-
-def _suspend(incident, user, data):
-    return services.incident_suspend(
-        incident=incident,
-        by=user,
-        reason=data["reason"],
-        resume_at=data["resume_at"],
-        note=data.get("note", ""),
-        expected_version=_v(data),
-    )
-
-
-def _resume(incident, user, data):
-    return services.incident_resume(
-        incident=incident, by=user, note=data.get("note", ""), expected_version=_v(data)
-    )
-
-
-def _escalate(incident, user, data):
-    return services.incident_escalate(
-        incident=incident,
-        by=user,
-        level=data.get("level"),
-        reason=data["reason"],
-        expected_version=_v(data),
-    )
-
-
-def _resolve(incident, user, data):
-    return services.incident_resolve(
-        incident=incident,
-        by=user,
-        code=data["code"],
-        resolution=data["resolution"],
-        knowledge_ref=data.get("knowledge_ref", ""),
-        expected_version=_v(data),
-    )
-
-
-def _reopen(incident, user, data):
-    return services.incident_reopen(
-        incident=incident, by=user, reason=data["reason"], expected_version=_v(data)
-    )
-
-
-def _close(incident, user, data):
-    return services.incident_close(
-        incident=incident,
-        by=user,
-        closing_category=data.get("closing_category"),
-        satisfaction=data.get("satisfaction"),
-        satisfaction_comment=data.get("satisfaction_comment", ""),
-        expected_version=_v(data),
-    )
-
-
-def _cancel(incident, user, data):
-    return services.incident_cancel(
-        incident=incident, by=user, reason=data["reason"], expected_version=_v(data)
-    )
-
-
-def _edit(incident, user, data):
-    changes = {name: data[name] for name in services.EDITABLE_FIELDS if name in data}
-    return services.incident_update(
-        incident=incident, by=user, changes=changes, expected_version=_v(data)
-    )
-
-
-def _override_priority(incident, user, data):
-    return services.incident_override_priority(
-        incident=incident,
-        by=user,
-        priority=data["priority"],
-        reason=data["reason"],
-        expected_version=_v(data),
-    )
-
-
-def _comment(incident, user, data):
-    return services.comment_add(
-        incident=incident, by=user, body=data["body"], is_public=data.get("is_public", False)
-    )
-
-
-def _worklog(incident, user, data):
-    return services.worklog_add(
-        incident=incident, by=user, minutes=data["minutes"], note=data.get("note", "")
-    )
-
-
-def _attach(incident, user, data):
-    return services.attachment_add(
-        incident=incident,
-        by=user,
-        uploaded_file=data["file"],
-        is_public=data.get("is_public", True),
-    )
-
-
-def _link(incident, user, data):
-    number = data["other"].strip()
-    try:
-        other = selectors.incident_for(user, number)
-    except Incident.DoesNotExist:
-        raise ValidationError(
-            {"other": [gettext("No incident %(number)s that you may see.") % {"number": number}]}
-        ) from None
-    return services.link_add(incident=incident, by=user, other=other, kind=data["kind"])
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    """One action of the detail page: its form, the service call, and when it is offered."""
-
-    name: str
-    label: str | Promise
-    form_class: type
-    perform: Callable
-    style: str = "primary"
-    transition: bool = True
-    offered: Callable | None = None  # (incident, user) -> bool, for non-transition actions
-    # Compact forms of the lists: variant -> (form class, fragment template).
-    variants: dict = field(default_factory=dict)
-
-    def form_kwargs(self, incident, user) -> dict:
-        staff = is_staff(user)
-        if self.name == "close":
-            return {"requester": rules.is_requester(incident, user) and not staff}
-        if self.name in ("comment", "attach"):
-            return {"staff": staff}
-        return {}
-
-    def label_for(self, incident, user):
-        if rules.is_requester(incident, user) and not is_staff(user):
-            if self.name == "close":
-                return _("Confirm the resolution")
-            if self.name == "reopen":
-                return _("Reject the resolution")
-        return self.label
-
-    def new_form(self, incident, user):
-        if self.name == "edit":
-            initial = forms.IncidentEditForm.initial_for(incident)
-        elif self.form_class and issubclass(self.form_class, forms.VersionedForm):
-            initial = {"version": incident.version}
-        else:
-            initial = {}
-        return self.form_class(
-            initial=initial, auto_id=f"id_{self.name}_%s", **self.form_kwargs(incident, user)
-        )
-
-
-def _open_and_editable(incident, user) -> bool:
-    return not incident.is_final and rules.may_edit(incident, user)
-
-
-ACTION_SPECS: dict[str, ActionSpec] = {
-    spec.name: spec
-    for spec in (
-        ActionSpec(
-            "accept", _("Accept"), forms.AcceptForm, _accept,
-            variants={"claim": (forms.AcceptForm, "incidents/partials/claim_form.html")},
-        ),
-        ActionSpec(
-            "assign", _("Assign"), forms.AssignForm, _assign,
-            variants={
-                "dispatch": (forms.DispatchForm, "incidents/partials/dispatch_form.html"),
-                "dispute": (forms.DisputeAssignForm, "incidents/partials/dispute_form.html"),
-            },
-        ),
-        ActionSpec("resume", _("Resume"), forms.ResumeForm, _resume),
-        ActionSpec("resolve", _("Resolve"), forms.ResolveForm, _resolve, style="success"),
-        ActionSpec("close", _("Close"), forms.CloseForm, _close, style="success"),
-        ActionSpec("reopen", _("Reopen"), forms.ReopenForm, _reopen, style="warning"),
-        ActionSpec("suspend", _("Suspend"), forms.SuspendForm, _suspend, style="secondary"),
-        ActionSpec("escalate", _("Escalate"), forms.EscalateForm, _escalate, style="warning"),
-        ActionSpec("return", _("Return"), forms.ReturnForm, _return, style="warning"),
-        ActionSpec("cancel", _("Cancel the incident"), forms.CancelForm, _cancel, style="danger"),
-        ActionSpec(
-            "edit", _("Edit"), forms.IncidentEditForm, _edit, style="secondary",
-            transition=False, offered=_open_and_editable,
-        ),
-        ActionSpec(
-            "priority", _("Override priority"), forms.OverridePriorityForm, _override_priority,
-            style="danger", transition=False,
-            offered=lambda i, u: not i.is_final and rules.is_incident_manager(u),
-        ),
-        ActionSpec(
-            "comment", _("Add a comment"), forms.CommentForm, _comment,
-            transition=False, offered=lambda i, u: not i.is_final,
-        ),
-        ActionSpec(
-            "worklog", _("Log work"), forms.WorkLogForm, _worklog, style="secondary",
-            transition=False, offered=_open_and_editable,
-        ),
-        ActionSpec(
-            "attach", _("Attach a file"), forms.AttachmentForm, _attach, style="secondary",
-            transition=False, offered=lambda i, u: not i.is_final,
-        ),
-        ActionSpec(
-            "link", _("Link to another incident"), forms.LinkForm, _link, style="secondary",
-            transition=False, offered=lambda i, u: rules.may_edit(i, u),
-        ),
-    )
-}  # fmt: skip
-# Shown in their own places on the page rather than in the list of actions.
-PLACED_ACTIONS = ("comment", "attach", "worklog", "link", "edit")
-
-
-def action_label(name: str):
-    spec = ACTION_SPECS.get(name)
-    return spec.label if spec else name
-
-
-def offered_actions(incident, user) -> list[str]:
-    """The actions the page offers the user now, in page order."""
-    available = set(services.available_actions(incident, user))
-    return [
-        spec.name
-        for spec in ACTION_SPECS.values()
-        if (spec.name in available if spec.transition else spec.offered(incident, user))
-    ]
 
 
 # --- the detail page -----------------------------------------------------------------------------
@@ -329,12 +73,12 @@ def detail_context(request, incident, *, bound=None, alert=None, alert_level="da
     errors instead of a fresh form."""
     user = request.user
     staff = is_staff(user)
-    names = offered_actions(incident, user)
-    if bound is not None and bound[0] not in names and bound[0] in PLACED_ACTIONS:
+    names = actions.offered(incident, user)
+    if bound is not None and bound[0] not in names and actions.ACTIONS[bound[0]].placed:
         names.append(bound[0])
     action_forms = {}
     for name in names:
-        spec = ACTION_SPECS[name]
+        spec = actions.ACTIONS[name]
         form = bound[1] if bound is not None and bound[0] == name else spec.new_form(incident, user)
         action_forms[name] = {
             "spec": spec,
@@ -348,8 +92,8 @@ def detail_context(request, incident, *, bound=None, alert=None, alert_level="da
         "incident": incident,
         "staff": staff,
         "is_requester": rules.is_requester(incident, user),
-        "actions": [action_forms[n] for n in names if n not in PLACED_ACTIONS],
-        "placed": {n: action_forms[n] for n in names if n in PLACED_ACTIONS},
+        "actions": [item for item in action_forms.values() if not item["spec"].placed],
+        "placed": {n: item for n, item in action_forms.items() if item["spec"].placed},
         "comments": selectors.comments_for(user, incident),
         "attachments": selectors.attachments_for(user, incident),
         "events": _annotate_events(selectors.events_for(user, incident), staff),
@@ -396,11 +140,11 @@ def _not_allowed_message(exc: TransitionNotAllowed) -> str:
     else:
         status = dict(Status.choices).get(exc.status, exc.status)
         head = gettext("“%(action)s” is not possible while the incident is “%(status)s”.") % {
-            "action": action_label(exc.action),
+            "action": actions.label_of(exc.action),
             "status": status,
         }
     if exc.allowed:
-        allowed = gettext(", ").join(str(action_label(a)) for a in exc.allowed)
+        allowed = gettext(", ").join(str(actions.label_of(a)) for a in exc.allowed)
         return gettext("%(problem)s Possible now: %(actions)s.") % {
             "problem": head,
             "actions": allowed,
@@ -408,7 +152,7 @@ def _not_allowed_message(exc: TransitionNotAllowed) -> str:
     return gettext("%(problem)s No action is possible on it now.") % {"problem": head}
 
 
-def _forbidden_message(exc: ActionForbidden, spec: ActionSpec) -> str:
+def _forbidden_message(exc: ActionForbidden, spec: actions.Action) -> str:
     message = str(exc)
     # The services' generic refusal names the action by its code; name it by its label.
     generic = gettext("You may not %(action)s this incident.") % {"action": spec.name}
@@ -434,11 +178,11 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """
     user = request.user
     incident = incident_or_404(user, number)
-    spec = ACTION_SPECS.get(action)
+    spec = actions.ACTIONS.get(action)
     if spec is None:
         raise Http404
     variant = request.POST.get("variant", "")
-    form_class, fragment = spec.variants.get(variant, (spec.form_class, None))
+    form_class, fragment = spec.variants.get(variant, (spec.form, None))
     if fragment is None:
         variant = ""
         fragment = "incidents/partials/action_form.html"
@@ -450,8 +194,15 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     )
     status, alert = 400, None
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            spec.perform(incident, user, form.cleaned_data)
+            services.incident_act(
+                incident=incident,
+                by=user,
+                action=spec.name,
+                expected_version=data.get("version"),
+                **spec.arguments(data, user),
+            )
         except StaleIncident as exc:
             status, alert = 412, STALE_MESSAGE
             form.add_error(None, alert)

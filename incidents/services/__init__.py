@@ -15,13 +15,13 @@ from incidents.services.automation import (
 )
 from incidents.services.base import ACTIONS, METHOD_TO_ACTION, available_actions
 from incidents.services.codes import resolution_code_ensure
+from incidents.services.dispatch import incident_act
 from incidents.services.edits import EDITABLE_FIELDS, incident_override_priority, incident_update
 from incidents.services.escalation import incident_escalate, incident_thresholds_crossed
 from incidents.services.intake import Contact, incident_create, incident_follow_up
 from incidents.services.records import attachment_add, comment_add, link_add, worklog_add
 from incidents.services.transitions import (
     incident_accept,
-    incident_act,
     incident_assign,
     incident_cancel,
     incident_close,

@@ -1,5 +1,5 @@
 """The state transitions of DESIGN §2.1 (assign, accept, return, suspend, resume, resolve,
-reopen, close, cancel) and the dispatch of an action by name."""
+reopen, close, cancel; escalation is in ``escalation``)."""
 
 from datetime import datetime
 
@@ -35,7 +35,6 @@ from incidents.services.base import (
     set_deadline,
     support_level_for,
 )
-from incidents.services.escalation import incident_escalate
 from incidents.services.segments import (
     segment_accepted,
     segment_assignee_set,
@@ -541,22 +540,3 @@ def incident_cancel(*, incident, by, reason: str, expected_version: int | None =
             reason=reason,
         )
     return incident
-
-
-def incident_act(*, incident, by, action: str, expected_version: int | None = None, **fields):
-    """Dispatch an action by name (the API and the UI use the same names)."""
-    handlers = {
-        "assign": incident_assign,
-        "accept": incident_accept,
-        "return": incident_return,
-        "suspend": incident_suspend,
-        "resume": incident_resume,
-        "escalate": incident_escalate,
-        "resolve": incident_resolve,
-        "reopen": incident_reopen,
-        "close": incident_close,
-        "cancel": incident_cancel,
-    }
-    if action not in handlers:
-        raise ValueError(f"unknown action {action!r}")
-    return handlers[action](incident=incident, by=by, expected_version=expected_version, **fields)

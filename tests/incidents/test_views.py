@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from incidents import services
+from incidents.actions import ACTIONS as ACTION_SPECS
 from incidents.models import Attachment, Comment, Incident, IncidentLink, WorkLog
-from incidents.views import ACTION_SPECS, STALE_MESSAGE
+from incidents.views import STALE_MESSAGE
 
 pytestmark = pytest.mark.django_db
 
