@@ -11,18 +11,9 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _t
-from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from django_fsm import can_proceed, has_transition_perm
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -30,8 +21,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from incidents import selectors, services
+from incidents import actions, selectors, services
 from incidents.api import action_serializers as a
+from incidents.api import schema
 from incidents.api import serializers as s
 from incidents.api.filters import IncidentOrdering
 from incidents.choices import Status
@@ -40,7 +32,6 @@ from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
 from itsm.api.exceptions import PreconditionFailed, TransitionConflict, service_errors
 from itsm.api.pagination import ApiCursorPagination, cursor_pagination
-from itsm.api.schema import ETAG, LOCATION
 from itsm.api.views import ApiViewSet
 from itsm.roles import (
     INCIDENT_CREATE_ROLES,
@@ -54,26 +45,7 @@ from sla.models import SlaClock
 from sla.selectors import clocks_for_incident
 
 NUMBER_PATTERN = r"[^/]+"
-NUMBER = OpenApiParameter(
-    "number",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description=_("The incident number, e.g. INC-2026-000123."),
-)
 
-
-ACTION_LABELS = {
-    "assign": _("Assign"),
-    "accept": _("Accept"),
-    "return": _("Return"),
-    "suspend": _("Suspend"),
-    "resume": _("Resume"),
-    "escalate": _("Escalate"),
-    "resolve": _("Resolve"),
-    "reopen": _("Reopen"),
-    "close": _("Close"),
-    "cancel": _("Cancel the incident"),
-}
 
 # What the incident's ``sla`` shows of its clocks (narrow rows: a page loads 100 to 400).
 SLA_FIELDS = (
@@ -115,7 +87,7 @@ def expected_version(request, incident: Incident) -> int | None:
 
 def not_allowed_message(action: str, state: str) -> str:
     return _t("“%(action)s” is not possible while the incident is “%(status)s”.") % {
-        "action": ACTION_LABELS.get(action, action),
+        "action": actions.label_of(action),
         "status": dict(Status.choices).get(state, state),
     }
 
@@ -177,220 +149,34 @@ def incident_response(request, incident: Incident, *, status_code=status.HTTP_20
     return Response(data, status=status_code, headers=headers)
 
 
-def action_fields(serializer_class) -> list[dict]:
-    """The fields of an action's input, for GET …/actions/."""
-    out = []
-    for name, field in serializer_class().fields.items():
-        if isinstance(field, a.CodeField):
-            kind = "code"
-        elif isinstance(field, a.UsernameField):
-            kind = "username"
-        elif isinstance(field, serializers.DateTimeField):
-            kind = "datetime"
-        elif isinstance(field, serializers.ChoiceField):
-            kind = "choice"
-        elif isinstance(field, serializers.IntegerField):
-            kind = "integer"
-        else:
-            kind = "string"
-        item = {
-            "name": name,
-            "type": kind,
-            "required": field.required,
-            "help_text": str(field.help_text or ""),
-        }
-        if isinstance(field, serializers.ChoiceField):
-            item["choices"] = [str(c) for c in field.choices]
-        out.append(item)
-    return out
-
-
 # --- the incidents ---------------------------------------------------------------------------
 
-INCIDENT_EXAMPLE = {
-    "number": "INC-2026-000123",
-    "title": "三楼办公区网络中断",
-    "description": "三楼交换机无法访问",
-    "nature": "fault",
-    "source": "api",
-    "category": "network-lan",
-    "impact": 2,
-    "urgency": 2,
-    "priority": "P3",
-    "status": "assigned",
-    "owner": "desk1",
-    "department": "network",
-    "assignee": None,
-    "requester": "user1",
-    "contact": {"name": "冯雪", "phone": "8888", "email": "user1@example.cn", "organisation": ""},
-    "escalation_level": 0,
-    "is_major": False,
-    "created_at": "2026-03-02T09:15:00+08:00",
-    "accepted_at": None,
-    "resolved_at": None,
-    "closed_at": None,
-    "resolution_code": None,
-    "resolution": "",
-    "suspend_reason": None,
-    "resume_at": None,
-    "handover_count": 0,
-    "bounce_count": 0,
-    "reopen_count": 0,
-    "sla": {
-        "response_due_at": "2026-03-02T10:15:00+08:00",
-        "resolution_due_at": "2026-03-02T17:15:00+08:00",
-        "breached": False,
-        "clocks": [
-            {
-                "target": "response",
-                "state": "running",
-                "started_at": "2026-03-02T09:15:00+08:00",
-                "deadline": "2026-03-02T10:15:00+08:00",
-                "paused_at": None,
-                "stopped_at": None,
-                "breached_at": None,
-            }
-        ],
-    },
-    "configuration_item": "",
-    "location": "",
-    "routed_department": "network",
-    "support_level": "L2",
-    "in_dispute": False,
-    "priority_overridden": False,
-    "knowledge_ref": "",
-    "closing_category": None,
-    "close_method": "",
-    "satisfaction": None,
-    "cancelled_at": None,
-    "version": 2,
-    "etag": '"INC-2026-000123-v2"',
-    "updated_at": "2026-03-02T09:20:00+08:00",
-    "links": {
-        "self": "https://itsm.example.cn/api/v1/incidents/INC-2026-000123/",
-        "actions": "https://itsm.example.cn/api/v1/incidents/INC-2026-000123/actions/",
-        "html": "https://itsm.example.cn/incidents/INC-2026-000123/",
-    },
-}
 
-ACTION_EXAMPLES = {
-    "assign": {"department": "network", "assignee": "net1", "reason": ""},
-    "accept": {},
-    "return": {"reason": "不是网络问题，是应用故障"},
-    "suspend": {
-        "suspend_reason": "awaiting_info",
-        "resume_at": "2026-03-03T09:00:00+08:00",
-        "note": "等待用户提供截图",
-    },
-    "resume": {"note": ""},
-    "escalate": {"level": 2, "reason": "用户投诉"},
-    "resolve": {"resolution_code": "fixed", "resolution": "更换了网线", "knowledge_ref": ""},
-    "reopen": {"reason": "问题仍然存在"},
-    "close": {"satisfaction": 5, "satisfaction_comment": "处理及时"},
-    "cancel": {"reason": "重复登记"},
-}
-
-
-def _action_schema(name: str):
-    return extend_schema(
-        operation_id=f"incidents_{name}",
-        summary=ACTION_LABELS[name],
-        description=_(
-            "Takes the action now. 409 lists the actions that are possible instead; 403 when "
-            "the caller may not; 412 when If-Match names an older version."
-        ),
-        tags=["incident actions"],
-        parameters=[NUMBER, ETAG],
-        request=a.ACTION_SERIALIZERS[name],
-        responses={200: s.IncidentSerializer},
-        examples=[
-            OpenApiExample(name, value=ACTION_EXAMPLES[name], request_only=True),
-            OpenApiExample("incident", value=INCIDENT_EXAMPLE, response_only=True),
-        ],
-    )
-
-
-def _transition_endpoint(name: str):
+def _action_route(spec: actions.Action):
     def endpoint(self, request, number=None):
-        return self.take_action(request, number, name)
+        return self.take_action(request, number, spec)
 
-    endpoint.__name__ = "return_" if name == "return" else name
-    endpoint.__doc__ = f"POST …/{{number}}/{name}/"
-    return _action_schema(name)(
-        action(detail=True, methods=["post"], url_path=name, url_name=name)(endpoint)
+    endpoint.__name__ = spec.attr
+    endpoint.__doc__ = f"POST …/{{number}}/{spec.name}/"
+    return schema.action_schema(spec)(
+        action(detail=True, methods=["post"], url_path=spec.name, url_name=spec.name)(endpoint)
     )
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary=_("List incidents"),
-        description=_(
-            "The incidents the caller may see, newest first, in cursor pages. Systems that poll "
-            "pass ``updated_after`` (the list is then oldest change first) and follow ``next``."
-        ),
-        tags=["incidents"],
-        examples=[
-            OpenApiExample(
-                "page",
-                value={"next": None, "previous": None, "results": [INCIDENT_EXAMPLE]},
-                response_only=True,
-            )
-        ],
-    ),
-    create=extend_schema(
-        summary=_("Log an incident"),
-        description=_(
-            "Logs an incident as the desk does: routing, priority, owner, clocks, history and "
-            "notifications. Requesters log for themselves; a system account is the requester "
-            "of what it logs unless it names one."
-        ),
-        tags=["incidents"],
-        request=s.IncidentCreateSerializer,
-        responses={201: s.IncidentSerializer},
-        parameters=[ETAG, LOCATION],
-        examples=[
-            OpenApiExample(
-                "log",
-                value={
-                    "title": "三楼办公区网络中断",
-                    "description": "三楼交换机无法访问",
-                    "nature": "fault",
-                    "category": "network-lan",
-                    "impact": 2,
-                    "urgency": 2,
-                    "requester": "user1",
-                    "contact": {"phone": "8888"},
-                },
-                request_only=True,
-            ),
-            OpenApiExample("incident", value=INCIDENT_EXAMPLE, response_only=True),
-        ],
-    ),
-    retrieve=extend_schema(
-        summary=_("One incident"),
-        description=_("The incident with its ETag header, for If-Match on later changes."),
-        tags=["incidents"],
-        parameters=[NUMBER, ETAG],
-        examples=[OpenApiExample("incident", value=INCIDENT_EXAMPLE, response_only=True)],
-    ),
-    partial_update=extend_schema(
-        summary=_("Edit an incident"),
-        description=_(
-            "Changes the editable fields (any subset). The state never changes here: use the "
-            "actions. Impact and urgency re-compute the priority."
-        ),
-        tags=["incidents"],
-        parameters=[NUMBER, ETAG],
-        request=s.IncidentUpdateSerializer,
-        responses={200: s.IncidentSerializer},
-        examples=[
-            OpenApiExample("edit", value={"impact": 1, "title": "整层网络中断"}, request_only=True),
-            OpenApiExample("incident", value=INCIDENT_EXAMPLE, response_only=True),
-        ],
-    ),
+# POST …/{number}/{name}/ for each action of incidents/actions.py that has an API input (the
+# view's method is the name as an attribute: ``return_``).
+ActionRoutes = type(
+    "ActionRoutes", (), {spec.attr: _action_route(spec) for spec in actions.API_ACTIONS}
 )
+
+
+@schema.INCIDENTS
 class IncidentViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet
+    ActionRoutes,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    ApiViewSet,
 ):
     """Incidents by number."""
 
@@ -402,8 +188,7 @@ class IncidentViewSet(
     pagination_class = ApiCursorPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
     # For the schema (itsm.api.schema): which operations may answer 409 and take If-Match.
-    # (The viewset method of "return" is ``return_``.)
-    conflict_actions = frozenset({"partial_update", "return_", *a.ACTION_SERIALIZERS})
+    conflict_actions = frozenset({"partial_update", *(x.attr for x in actions.API_ACTIONS)})
     if_match_actions = conflict_actions
 
     def get_queryset(self):
@@ -483,14 +268,7 @@ class IncidentViewSet(
             )
         return incident_response(request, incident)
 
-    @extend_schema(
-        operation_id="incidents_actions",
-        summary=_("What the caller may do now"),
-        description=_("The actions the caller may take on the incident now, with their fields."),
-        tags=["incident actions"],
-        parameters=[NUMBER],
-        responses={200: a.AvailableActionsSerializer},
-    )
+    @schema.AVAILABLE_ACTIONS
     @action(detail=True, methods=["get"], url_path="actions", url_name="actions")
     def available(self, request, number=None):
         incident = self.get_object()
@@ -503,58 +281,48 @@ class IncidentViewSet(
             "actions": [
                 {
                     "name": name,
-                    "label": str(ACTION_LABELS.get(name, name)),
+                    "label": str(spec.label),
                     "url": request.build_absolute_uri(
                         reverse(f"api:incident-{name}", args=[incident.number])
                     ),
-                    "fields": action_fields(a.ACTION_SERIALIZERS[name]),
+                    "fields": a.action_fields(spec.serializer),
                 }
                 for name in names
-                if name in a.ACTION_SERIALIZERS
+                if (spec := actions.ACTIONS[name]).serializer is not None
             ],
         }
         return Response(a.AvailableActionsSerializer(data).data)
 
-    def take_action(self, request, number: str, name: str):
+    def take_action(self, request, number: str, spec: actions.Action):
         user = request.user
         incident = self.get_object()
         version = expected_version(request, incident)
-        method = getattr(incident, services.ACTIONS[name])
+        method = getattr(incident, spec.method)
         # The state first (409), then the right (403), then the fields (400); the service
         # checks all of it again with the row locked.
         if not can_proceed(method):
             raise TransitionConflict(
-                not_allowed_message(name, incident.status),
+                not_allowed_message(spec.name, incident.status),
                 state=incident.status,
                 allowed_actions=services.available_actions(incident, user),
             )
         if not has_transition_perm(method, user):
-            raise PermissionDenied(_t("You may not %(action)s this incident.") % {"action": name})
-        serializer_class = a.ACTION_SERIALIZERS[name]
-        serializer = serializer_class(data=request.data)
+            raise PermissionDenied(
+                _t("You may not %(action)s this incident.") % {"action": spec.name}
+            )
+        serializer = spec.serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         incident = call_service(
             services.incident_act,
             incident=incident,
             user=user,
-            rename=serializer_class.service_fields,
+            rename=spec.api_names,
             by=user,
-            action=name,
+            action=spec.name,
             expected_version=version,
-            **serializer.service_kwargs(),
+            **spec.arguments(serializer.validated_data, user, api=True),
         )
         return incident_response(request, incident)
-
-    assign = _transition_endpoint("assign")
-    accept = _transition_endpoint("accept")
-    return_ = _transition_endpoint("return")
-    suspend = _transition_endpoint("suspend")
-    resume = _transition_endpoint("resume")
-    escalate = _transition_endpoint("escalate")
-    resolve = _transition_endpoint("resolve")
-    reopen = _transition_endpoint("reopen")
-    close = _transition_endpoint("close")
-    cancel = _transition_endpoint("cancel")
 
 
 # --- sub-resources ---------------------------------------------------------------------------
@@ -579,31 +347,7 @@ class IncidentChildViewSet(ApiViewSet):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary=_("Comments"),
-        description=_("Oldest first. Requesters see public comments only."),
-        tags=["incident records"],
-        parameters=[NUMBER],
-    ),
-    create=extend_schema(
-        summary=_("Add a comment"),
-        description=_(
-            "A requester's comment is public; one on an incident waiting for them resumes it."
-        ),
-        tags=["incident records"],
-        parameters=[NUMBER],
-        request=s.CommentCreateSerializer,
-        responses={201: s.CommentSerializer},
-        examples=[
-            OpenApiExample(
-                "comment",
-                value={"body": "已联系用户，等待回复", "is_public": False},
-                request_only=True,
-            )
-        ],
-    ),
-)
+@schema.COMMENTS
 class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, IncidentChildViewSet):
     serializer_class = s.CommentSerializer
     pagination_class = cursor_pagination(("created_at", "id"))
@@ -625,24 +369,7 @@ class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, IncidentChi
         return self.created(request, comment)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary=_("Work logs"),
-        description=_("Time spent, oldest first; staff only."),
-        tags=["incident records"],
-        parameters=[NUMBER],
-    ),
-    create=extend_schema(
-        summary=_("Log work"),
-        tags=["incident records"],
-        parameters=[NUMBER],
-        request=s.WorkLogCreateSerializer,
-        responses={201: s.WorkLogSerializer},
-        examples=[
-            OpenApiExample("work", value={"minutes": 30, "note": "现场排查"}, request_only=True)
-        ],
-    ),
-)
+@schema.WORKLOGS
 class WorkLogViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, IncidentChildViewSet):
     serializer_class = s.WorkLogSerializer
     pagination_class = cursor_pagination(("logged_at", "id"))
@@ -679,35 +406,7 @@ class PassthroughRenderer(BaseRenderer):
         return JSONRenderer().render(data) if not isinstance(data, bytes) else data
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary=_("Attachments"),
-        description=_("Files, oldest first. Requesters see public ones only."),
-        tags=["incident records"],
-        parameters=[NUMBER],
-    ),
-    create=extend_schema(
-        summary=_("Attach a file"),
-        description=_("multipart/form-data; the size and type limits of the settings apply."),
-        tags=["incident records"],
-        parameters=[NUMBER],
-        request={"multipart/form-data": s.AttachmentCreateSerializer},
-        responses={201: s.AttachmentSerializer},
-    ),
-    download=extend_schema(
-        summary=_("Download an attachment"),
-        tags=["incident records"],
-        parameters=[
-            NUMBER,
-            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH),
-        ],
-        responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description=_("The file.")
-            )
-        },
-    ),
-)
+@schema.ATTACHMENTS
 class AttachmentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, IncidentChildViewSet):
     serializer_class = s.AttachmentSerializer
     pagination_class = cursor_pagination(("created_at", "id"))
@@ -754,14 +453,7 @@ class AttachmentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Incident
         )
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary=_("History"),
-        description=_("The append-only history of the incident, oldest first."),
-        tags=["incident records"],
-        parameters=[NUMBER],
-    ),
-)
+@schema.EVENTS
 class EventViewSet(mixins.ListModelMixin, IncidentChildViewSet):
     serializer_class = s.EventSerializer
     pagination_class = cursor_pagination(("at", "id"))
@@ -770,17 +462,7 @@ class EventViewSet(mixins.ListModelMixin, IncidentChildViewSet):
         return selectors.events_for(self.request.user, self.incident())
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary=_("SLA and OLA clocks"),
-        description=_(
-            "The incident's clocks with the business time used and left (SLA first, then the "
-            "OLA clocks of each section; requesters see the SLA clocks only)."
-        ),
-        tags=["incident records"],
-        parameters=[NUMBER],
-    ),
-)
+@schema.SLA_CLOCKS
 class SlaClockViewSet(mixins.ListModelMixin, IncidentChildViewSet):
     serializer_class = s.ClockSerializer
     pagination_class = None
