@@ -183,6 +183,9 @@ class IncidentFilterSet(django_filters.FilterSet):
             else:
                 current.extra["empty_label"] = any_label
             current.label = label
+            # A form field built earlier (the API schema builds the shared ones, and the
+            # copy keeps it) would ignore the page's label and widget: build it anew.
+            current.__dict__.pop("_field", None)
             shown[name] = current
         filterset.filters = shown
         use_fast_widgets(filterset.form.fields.values())
