@@ -80,14 +80,6 @@ def build_working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
     )
 
 
-def covers(wc: WorkingCalendar, start: datetime, end: datetime) -> bool:
-    """Whether the calendar has holiday data for every local date from start to end."""
-    if wc.always_open and wc.valid_from is None and wc.valid_until is None:
-        return True
-    tz = wc.tz
-    return wc.covers(start.astimezone(tz).date(), end.astimezone(tz).date())
-
-
 def standard_calendar() -> BusinessCalendar | None:
     """The calendar of ``settings.SLA_STANDARD_CALENDAR`` (auto-close, suspension limits)."""
     return (

@@ -1,0 +1,90 @@
+"""Writes on business calendars: record an edit so that every process rebuilds the
+calendar, and load statutory holidays and adjusted working days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.db.models import F
+
+from sla.choices import DayKind
+from sla.models import BusinessCalendar, CalendarDay
+
+
+def calendar_touch(*, calendar: BusinessCalendar) -> None:
+    """Record that the calendar's hours or days changed: every process rebuilds it."""
+    BusinessCalendar.objects.filter(pk=calendar.pk).update(revision=F("revision") + 1)
+    calendar.refresh_from_db(fields=["revision"])
+
+
+@dataclass
+class LoadResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+@transaction.atomic
+def calendar_load_days(
+    *,
+    calendar: BusinessCalendar,
+    holidays: dict[date, str],
+    workdays: dict[date, str],
+    first_year: int,
+    last_year: int,
+) -> LoadResult:
+    """Write statutory holidays and adjusted working days into the calendar and widen its
+    data range to whole years ``first_year``–``last_year``. Dates the administrators added
+    that the source does not mention are kept; where the source says otherwise, it wins."""
+    result = LoadResult()
+    wanted = {d: (DayKind.HOLIDAY, n) for d, n in holidays.items()}
+    wanted.update({d: (DayKind.WORKDAY, n) for d, n in workdays.items()})
+    existing = {d.date: d for d in CalendarDay.objects.filter(calendar=calendar, date__in=wanted)}
+    create, update = [], []
+    for day, (kind, name) in sorted(wanted.items()):
+        name = (name or "")[:100]
+        row = existing.get(day)
+        if row is None:
+            create.append(CalendarDay(calendar=calendar, date=day, kind=kind, name=name))
+        elif row.kind != kind or row.name != name:
+            row.kind, row.name = kind, name
+            update.append(row)
+        else:
+            result.unchanged += 1
+    CalendarDay.objects.bulk_create(create, batch_size=1000)
+    CalendarDay.objects.bulk_update(update, ["kind", "name"], batch_size=1000)
+    result.created, result.updated = len(create), len(update)
+    start, end = date(first_year, 1, 1), date(last_year, 12, 31)
+    fields = []
+    if calendar.valid_from is None or start < calendar.valid_from:
+        calendar.valid_from = start
+        fields.append("valid_from")
+    if calendar.valid_until is None or end > calendar.valid_until:
+        calendar.valid_until = end
+        fields.append("valid_until")
+    if fields:
+        calendar.save(update_fields=fields)
+    if create or update or fields:
+        calendar_touch(calendar=calendar)
+    result.valid_from, result.valid_until = calendar.valid_from, calendar.valid_until
+    return result
+
+
+def calendar_load_china(*, calendar: BusinessCalendar) -> LoadResult:
+    """Load the Chinese statutory calendar the ``chinesecalendar`` package knows."""
+    import chinese_calendar
+
+    holidays = {d: str(n) for d, n in chinese_calendar.holidays.items()}
+    workdays = {d: str(n) for d, n in chinese_calendar.workdays.items()}
+    years = [d.year for d in (*holidays, *workdays)]
+    return calendar_load_days(
+        calendar=calendar,
+        holidays=holidays,
+        workdays=workdays,
+        first_year=min(years),
+        last_year=max(years),
+    )
