@@ -45,7 +45,9 @@ class IncidentsConfig(AppConfig):
         from sla import handlers
 
         handlers.register_threshold_handler(
-            sla_handlers.on_threshold, many=sla_handlers.on_thresholds
+            sla_handlers.on_threshold,
+            many=sla_handlers.on_thresholds,
+            lock=sla_handlers.lock_incidents,
         )
         handlers.register_calendar_gap_handler(sla_handlers.on_calendar_gap)
-        handlers.register_deadline_handler(sla_handlers.on_deadline_moved)
+        handlers.register_replan_handler(sla_handlers.on_replan)

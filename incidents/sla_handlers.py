@@ -1,19 +1,19 @@
 """What an incident does when its SLA clocks need it; registered with ``sla.handlers`` in
 ``IncidentsConfig.ready`` (``sla`` never imports ``incidents``, DESIGN §5).
 
-The tick calls ``on_thresholds`` with a whole batch (``on_threshold`` crossing by crossing if
-that fails) inside the transaction that marks the thresholds fired, so the escalations, their
-events and the notifications commit with the marks, exactly once.
+The tick first calls ``lock_incidents`` (the tick itself locks only clock rows), then
+``on_thresholds`` with the whole batch (``on_threshold`` crossing by crossing if that fails)
+inside the transaction that marks the thresholds fired, so the escalations, their events and
+the notifications commit with the marks, exactly once.
 """
 
 import logging
 
 from django.utils.translation import gettext as _
 
-from incidents import events, notify
-from incidents.choices import FINAL_STATUSES, EventKind
-from incidents.models import AssignmentSegment, Incident
-from sla.choices import OLA_TARGETS
+from incidents import events
+from incidents.choices import EventKind
+from incidents.models import Incident
 
 logger = logging.getLogger(__name__)
 
@@ -21,40 +21,31 @@ logger = logging.getLogger(__name__)
 CALENDAR_GAP_EVENT = EventKind.SLA_CALENDAR_GAP
 
 
-def on_threshold(crossing) -> None:
-    """Escalate when the threshold raises the level above the incident's, and tell the
-    people the threshold names (those the escalation already told are not told twice)."""
-    from incidents import services
-
-    incident = Incident.objects.select_related("department", "assignee", "owner").get(
-        pk=crossing.incident_id
+def lock_incidents(crossings) -> list:
+    """The lock step of the tick's batch: lock the crossings' incidents without waiting and
+    return the crossings whose incident another transaction holds (an incident service in
+    the middle of a change, another tick). The tick leaves those clocks due, unmarked, for a
+    later batch; the incidents locked here stay locked until the batch commits, so the
+    handlers below find them free."""
+    ids = {c.incident_id for c in crossings}
+    held = set(
+        Incident.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
     )
-    if incident.status in FINAL_STATUSES:
-        return
-    told_by_escalation: set[str] = set()
-    if crossing.escalation_level > incident.escalation_level:
-        incident = services.incident_escalate(
-            incident=incident.pk,
-            by=None,
-            level=crossing.escalation_level,
-            reason=crossing.reason,
-        )
-        escalated = incident.events.filter(kind=EventKind.ESCALATED).order_by("-id").first()
-        told_by_escalation = set(escalated.notified if escalated else ())
-    department = None
-    if crossing.target in OLA_TARGETS:
-        department = (
-            AssignmentSegment.objects.select_related("department")
-            .get(pk=crossing.segment_id)
-            .department
-        )
-    notify.threshold_crossed(incident, crossing, department=department, skip=told_by_escalation)
+    return [c for c in crossings if c.incident_id not in held]
+
+
+def on_threshold(crossing) -> None:
+    """One crossing (the tick's fallback when the batch raised): the batch rule with a batch
+    of one, so that the rule has one spelling."""
+    on_thresholds([crossing])
 
 
 def on_thresholds(crossings) -> None:
-    """``on_threshold`` for a whole tick batch, in a few statements
-    (``services.incident_thresholds_crossed``); the tick falls back to ``on_threshold``
-    crossing by crossing when this raises."""
+    """Escalate when a threshold raises the level above the incident's, and tell the people
+    the threshold names (those the escalation already told are not told twice), for a whole
+    tick batch in a few statements (``services.incident_thresholds_crossed``)."""
     from incidents import services
 
     services.incident_thresholds_crossed(crossings=crossings)
@@ -86,6 +77,18 @@ def on_calendar_gap(gap) -> None:
     )
 
 
-def on_deadline_moved(incident_id: int, deadline) -> None:
-    """A re-plan moved the nearest deadline: keep the queue sort key in step."""
-    Incident.objects.filter(pk=incident_id).update(next_deadline_at=deadline)
+def on_replan(incident_id: int, replan) -> None:
+    """Re-plan one incident's clocks for ``sla.services.clocks_replan`` (a calendar or policy
+    edit): lock the incident first, as the incident services do, let ``replan(incident)``
+    move its clocks, and keep the queue sort key in step with the nearest deadline."""
+    incident = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(pk=incident_id)
+        .first()
+    )
+    if incident is None:
+        return
+    nearest = replan(incident)
+    if nearest != incident.next_deadline_at:
+        Incident.objects.filter(pk=incident_id).update(next_deadline_at=nearest)

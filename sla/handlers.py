@@ -3,16 +3,19 @@ incidents app registers its functions here at start-up (``IncidentsConfig.ready`
 
 - a threshold handler, called by the tick inside the transaction that marks the threshold
   fired, so that the handler's writes (escalation, notifications) and the fired mark commit
-  together or not at all;
+  together or not at all; with it, optionally, its batch form and its lock step (the tick
+  locks only clock rows: the lock step locks, without waiting, the rows the handler will
+  write, and hands back the crossings it could not take);
 - a calendar-gap handler, called when a clock's deadline first falls outside the dates its
   calendar has holiday data for;
-- a deadline handler, called when something other than an incident service (the re-plan
-  command, the admin) moved an incident's nearest deadline.
+- a re-plan handler, through which a re-plan after a calendar or policy edit reaches each
+  incident: the layer above locks the incident, lets ``sla`` move its clocks and keeps the
+  nearest deadline it gets back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +23,7 @@ __all__ = [
     "ThresholdCrossing",
     "batch_threshold_handler",
     "register_calendar_gap_handler",
-    "register_deadline_handler",
+    "register_replan_handler",
     "register_threshold_handler",
 ]
 
@@ -60,13 +63,17 @@ class CalendarGap:
 
 ThresholdHandler = Callable[[ThresholdCrossing], None]
 BatchThresholdHandler = Callable[[list[ThresholdCrossing]], None]
+ThresholdLock = Callable[[list[ThresholdCrossing]], Iterable[ThresholdCrossing]]
 GapHandler = Callable[[CalendarGap], None]
-DeadlineHandler = Callable[[int, datetime | None], None]
+# replan(incident) moves the incident's clocks and returns its nearest deadline.
+IncidentReplan = Callable[[object], datetime | None]
+ReplanHandler = Callable[[int, IncidentReplan], None]
 
 _threshold_handlers: list[ThresholdHandler] = []
 _batch_threshold_handlers: dict[ThresholdHandler, BatchThresholdHandler] = {}
+_threshold_locks: dict[ThresholdHandler, ThresholdLock] = {}
 _gap_handlers: list[GapHandler] = []
-_deadline_handlers: list[DeadlineHandler] = []
+_replan_handlers: list[ReplanHandler] = []
 
 
 def _register(registry: list, fn: Callable) -> Callable:
@@ -76,14 +83,24 @@ def _register(registry: list, fn: Callable) -> Callable:
 
 
 def register_threshold_handler(
-    fn: ThresholdHandler, *, many: BatchThresholdHandler | None = None
+    fn: ThresholdHandler,
+    *,
+    many: BatchThresholdHandler | None = None,
+    lock: ThresholdLock | None = None,
 ) -> ThresholdHandler:
     """Call ``fn(crossing)`` for every threshold the tick fires (inside its transaction).
 
     ``many(crossings)``, if given, does the same for a whole batch at once; the tick calls
-    it first and, if it raises, rolls it back and calls ``fn`` crossing by crossing."""
+    it first and, if it raises, rolls it back and calls ``fn`` crossing by crossing.
+
+    ``lock(crossings)``, if given, is called before anything is marked, outside any
+    savepoint: it locks the rows the handler will write for these crossings without waiting
+    (``SKIP LOCKED``) and returns the crossings it could not lock. The tick marks none of
+    those crossings' clocks and calls no handler for them: they stay due for a later batch."""
     if many is not None:
         _batch_threshold_handlers[fn] = many
+    if lock is not None:
+        _threshold_locks[fn] = lock
     return _register(_threshold_handlers, fn)
 
 
@@ -92,22 +109,32 @@ def batch_threshold_handler(fn: ThresholdHandler) -> BatchThresholdHandler | Non
     return _batch_threshold_handlers.get(fn)
 
 
+def threshold_lock(fn: ThresholdHandler) -> ThresholdLock | None:
+    """The lock step registered with ``fn``, if any."""
+    return _threshold_locks.get(fn)
+
+
 def register_calendar_gap_handler(fn: GapHandler) -> GapHandler:
     """Call ``fn(gap)`` when a clock's deadline first falls beyond its calendar's data."""
     return _register(_gap_handlers, fn)
 
 
-def register_deadline_handler(fn: DeadlineHandler) -> DeadlineHandler:
-    """Call ``fn(incident_id, nearest_deadline)`` when a re-plan moves it."""
-    return _register(_deadline_handlers, fn)
+def register_replan_handler(fn: ReplanHandler) -> ReplanHandler:
+    """Re-plan an incident through ``fn(incident_id, replan)``: inside the re-plan's
+    transaction, ``fn`` locks the incident (the lock order of the incident services:
+    incident, then clocks), calls ``replan(incident)`` (``sla`` moves the incident's clocks
+    and returns its nearest deadline) and keeps that deadline on the incident. An incident
+    that no longer exists is skipped (``replan`` not called)."""
+    return _register(_replan_handlers, fn)
 
 
 def unregister(fn: Callable) -> None:
     """Remove a handler from every registry (tests)."""
-    for registry in (_threshold_handlers, _gap_handlers, _deadline_handlers):
+    for registry in (_threshold_handlers, _gap_handlers, _replan_handlers):
         while fn in registry:
             registry.remove(fn)
     _batch_threshold_handlers.pop(fn, None)
+    _threshold_locks.pop(fn, None)
 
 
 def threshold_handlers() -> tuple[ThresholdHandler, ...]:
@@ -118,5 +145,5 @@ def gap_handlers() -> tuple[GapHandler, ...]:
     return tuple(_gap_handlers)
 
 
-def deadline_handlers() -> tuple[DeadlineHandler, ...]:
-    return tuple(_deadline_handlers)
+def replan_handlers() -> tuple[ReplanHandler, ...]:
+    return tuple(_replan_handlers)

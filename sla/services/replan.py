@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -39,7 +41,9 @@ def clocks_replan(
     """Re-plan the clocks that have not stopped (all, or those of the given clocks,
     calendars or policies) after an edit: policies are matched again, OLA targets and
     calendars read again; met and breached clocks keep their outcome. One transaction per
-    incident; returns the clocks whose deadline moved."""
+    incident, through the registered re-plan handler (which locks the incident and keeps its
+    nearest deadline: ``sla`` neither reads nor writes incident rows); returns the clocks
+    whose deadline moved. ``dry_run`` rolls every incident's transaction back."""
     at = at or timezone.now()
     qs = SlaClock.objects.filter(stopped_at__isnull=True).exclude(
         state__in=(State.MET, State.CANCELLED)
@@ -53,39 +57,37 @@ def clocks_replan(
     wanted: dict[int, set[int]] = defaultdict(set)
     for clock_id, incident_id in qs.values_list("id", "incident_id").order_by("incident_id"):
         wanted[incident_id].add(clock_id)
-    incident_model = SlaClock._meta.get_field("incident").related_model
+    registered = handlers.replan_handlers()
+    if wanted and not registered:
+        raise ImproperlyConfigured("no re-plan handler registered (sla.handlers)")
     moved: list[Moved] = []
     for incident_id, ids in wanted.items():
         with transaction.atomic():
-            incident = (
-                incident_model.objects.select_for_update(of=("self",))
-                .select_related("category")
-                .filter(pk=incident_id)
-                .first()
-            )
-            if incident is None:
-                continue
-            before = dict(SlaClock.objects.filter(pk__in=ids).values_list("id", "deadline"))
-            old_nearest = incident.next_deadline_at
-            nearest = replan_incident(incident, at, ola=True, clock_ids=ids)
-            after = dict(SlaClock.objects.filter(pk__in=ids).values_list("id", "deadline"))
-            targets = dict(SlaClock.objects.filter(pk__in=ids).values_list("id", "target"))
-            for clock_id, old in before.items():
-                new = after.get(clock_id)
-                if new is not None and new != old:
-                    moved.append(
-                        Moved(
-                            clock_id=clock_id,
-                            incident_id=incident_id,
-                            incident_number=getattr(incident, "number", str(incident_id)),
-                            target=targets[clock_id],
-                            old_deadline=old,
-                            new_deadline=new,
-                        )
-                    )
+            # The layer above locks the incident and keeps the nearest deadline we return.
+            registered[0](incident_id, partial(_replan_one, ids=ids, at=at, moved=moved))
             if dry_run:
                 transaction.set_rollback(True)
-            elif nearest != old_nearest:
-                for handler in handlers.deadline_handlers():
-                    handler(incident_id, nearest)
     return moved
+
+
+def _replan_one(incident, *, ids: set[int], at: datetime, moved: list[Moved]) -> datetime | None:
+    """Re-plan the clocks ``ids`` of the locked ``incident``; add those whose deadline moved
+    to ``moved``; return the incident's nearest deadline."""
+    before = dict(SlaClock.objects.filter(pk__in=ids).values_list("id", "deadline"))
+    nearest = replan_incident(incident, at, ola=True, clock_ids=ids)
+    after = dict(SlaClock.objects.filter(pk__in=ids).values_list("id", "deadline"))
+    targets = dict(SlaClock.objects.filter(pk__in=ids).values_list("id", "target"))
+    for clock_id, old in before.items():
+        new = after.get(clock_id)
+        if new is not None and new != old:
+            moved.append(
+                Moved(
+                    clock_id=clock_id,
+                    incident_id=incident.pk,
+                    incident_number=getattr(incident, "number", str(incident.pk)),
+                    target=targets[clock_id],
+                    old_deadline=old,
+                    new_deadline=new,
+                )
+            )
+    return nearest

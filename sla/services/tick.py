@@ -83,34 +83,32 @@ class _DueClock:
         return self.id
 
 
-def _due_clocks(at: datetime, limit: int) -> list[_DueClock]:
-    """Due clocks, locked together with their incidents; rows someone else holds are skipped
-    (another tick, or an incident service about to move the clock), so the tick never
-    waits — and never holds a clock while waiting for its incident, the order the incident
-    services lock in."""
+def _due_clocks(at: datetime, limit: int, skip: set[int]) -> list[_DueClock]:
+    """Due clocks but those in ``skip``, their rows locked; rows someone else holds (another
+    tick, an incident service moving the clock) are skipped, so the tick never waits. Only
+    clock rows: what a crossing will write is locked by the handler's lock step."""
     if connection.vendor != "postgresql":
         rows = (
             SlaClock.objects.filter(state__in=COUNTING_STATES, next_check_at__lte=at)
+            .exclude(pk__in=skip)
             .order_by("next_check_at")
             .select_for_update()
             .values_list(*_TICK_FIELDS)[:limit]
         )
         return [_DueClock(row) for row in rows]
     meta = SlaClock._meta
-    incident_table = meta.get_field("incident").related_model._meta.db_table
-    columns = ", ".join(f"c.{meta.get_field(n.removesuffix('_id')).column}" for n in _TICK_FIELDS)
+    columns = ", ".join(meta.get_field(n.removesuffix("_id")).column for n in _TICK_FIELDS)
     sql = f"""
-        SELECT {columns}
-        FROM {meta.db_table} AS c JOIN {incident_table} AS i ON i.id = c.incident_id
-        WHERE c.state IN (%s, %s) AND c.next_check_at <= %s
+        SELECT {columns} FROM {meta.db_table}
+        WHERE state IN (%s, %s) AND next_check_at <= %s AND NOT (id = ANY(%s))
         LIMIT %s
-        FOR UPDATE OF c, i SKIP LOCKED
-    """  # noqa: S608 -- table and column names come from the models
+        FOR UPDATE SKIP LOCKED
+    """  # noqa: S608 -- table and column names come from the model
     # No ORDER BY: sorting every due row to lock the first few cost ten times the batch
     # (all 10,000 read and sorted for each batch of 500); a run handles every due clock
     # anyway, and the next run takes whatever a time budget left.
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*COUNTING_STATES, at, limit])
+        cursor.execute(sql, [*COUNTING_STATES, at, sorted(skip), limit])
         return [_DueClock(row) for row in cursor.fetchall()]
 
 
@@ -261,11 +259,25 @@ def _handler_failed(crossing, exc: Exception, result: TickResult) -> None:
     SlaClock.objects.filter(pk=crossing.clock_id).update(last_error=message[:2000])
 
 
-def _tick_batch(at: datetime, limit: int, result: TickResult) -> int:
-    """Handle one batch; returns the number of clocks written (0: nothing left to take)."""
-    clocks = _due_clocks(at, limit)
+def _held_back(crossings: list[handlers.ThresholdCrossing]) -> set[int]:
+    """Run the handlers' lock steps (outside any savepoint, so what they lock stays locked
+    through the handlers' savepoints); returns the ids of the clocks whose crossings one of
+    them could not take."""
+    held: set[int] = set()
+    for handler in handlers.threshold_handlers():
+        lock = handlers.threshold_lock(handler)
+        left = [c for c in crossings if c.clock_id not in held]
+        if lock is not None and left:
+            held.update(c.clock_id for c in lock(left))
+    return held
+
+
+def _tick_batch(at: datetime, limit: int, result: TickResult, skip: set[int]) -> tuple[int, set]:
+    """Handle one batch; returns the number of clocks written (0: nothing left to take) and
+    the ids of the clocks held back because a lock step could not take their crossings."""
+    clocks = _due_clocks(at, limit, skip)
     if not clocks:
-        return 0
+        return 0, set()
     calendars = BusinessCalendar.objects.in_bulk({c.calendar_id for c in clocks})
     thresholds = thresholds_for(c.policy_id for c in clocks)
     pending = []
@@ -273,18 +285,21 @@ def _tick_batch(at: datetime, limit: int, result: TickResult) -> int:
         clock.calendar = calendars[clock.calendar_id]
         clock.old_state = clock.state
         clockmath.tick(clock, working_calendar(clock.calendar), at, thresholds, pending)
-    written = _write_ticked(clocks)
-    crossings = []
-    for clock, percent, threshold, breached in pending:
+    crossings = [(clock, _crossing(clock, *rest, at)) for clock, *rest in pending]
+    held = _held_back([crossing for _, crossing in crossings])
+    taken = [clock for clock in clocks if clock.pk not in held]
+    written = _write_ticked(taken)
+    ready = []
+    for clock, crossing in crossings:
         if clock.pk not in written:
             continue
-        crossings.append(_crossing(clock, percent, threshold, breached, at))
+        ready.append(crossing)
         result.fired += 1
-        result.breached += breached and clock.target != Target.UPDATE
-    result.examined += len(clocks)
-    result.rescheduled += len(written - {clock.pk for clock, *_ in pending})
-    _run_handlers(crossings, result)
-    return len(written)
+        result.breached += crossing.breached and clock.target != Target.UPDATE
+    result.examined += len(taken)
+    result.rescheduled += len(written - {clock.pk for clock, _ in crossings})
+    _run_handlers(ready, result)
+    return len(written), held
 
 
 def sla_tick(
@@ -296,27 +311,38 @@ def sla_tick(
     """Handle the clocks that came due: fire each crossed threshold exactly once.
 
     Batches of ``batch_size`` clocks are locked ``FOR UPDATE SKIP LOCKED`` through the
-    partial index on ``next_check_at``; per batch, in one transaction: the fired sets,
-    breaches and next checks are written (the UPDATE repeats the revision and state guard)
-    and the threshold handler is called for each crossing, so marks and effects commit
-    together or not at all. Stops when nothing is due or after ``time_budget`` seconds
-    (the next tick goes on).
+    partial index on ``next_check_at``; per batch, in one transaction: the handlers' lock
+    steps lock what the crossings will change (the incidents), without waiting; the fired
+    sets, breaches and next checks of the clocks they could take are written (the UPDATE
+    repeats the revision and state guard) and the threshold handlers are called for each
+    crossing, so marks and effects commit together or not at all. Stops when nothing is due
+    or after ``time_budget`` seconds (the next tick goes on).
 
-    A short batch does not end the run: rows another transaction held were skipped, and
-    they may be free now. Two ticks at once make that common, since a tick that fails to
-    lock a clock's incident still holds the clock's own row lock until it commits. The run
-    ends on a batch that takes nothing.
+    Clocks held back (their incident was busy) stay due, and the next batches of the run
+    look past them; when nothing else is left the run tries them again, and ends on a batch
+    that writes nothing. A short batch does not end the run either: rows another
+    transaction held were skipped, and they may be free now.
     """
     batch_size = batch_size or settings.SLA_TICK_BATCH
     started = time.monotonic()
     result = TickResult()
+    skip: set[int] = set()
+    retried = False
     while True:
         at = now or timezone.now()
         with transaction.atomic():
-            handled = _tick_batch(at, batch_size, result)
-        if not handled:
-            break
-        result.batches += 1
+            handled, held = _tick_batch(at, batch_size, result, skip)
+        if handled:
+            result.batches += 1
+            retried = False
+        elif not held:
+            # Nothing left but the clocks held back: once more with them, as their incidents
+            # may be free now; the run ends when that writes nothing either.
+            if not skip or retried:
+                break
+            skip, retried = set(), True
+            continue
+        skip |= held
         if time_budget is not None and time.monotonic() - started > time_budget:
             result.more_due = True
             break
