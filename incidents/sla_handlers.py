@@ -22,18 +22,12 @@ CALENDAR_GAP_EVENT = EventKind.SLA_CALENDAR_GAP
 
 
 def lock_incidents(crossings) -> list:
-    """The lock step of the tick's batch: lock the crossings' incidents without waiting and
-    return the crossings whose incident another transaction holds (an incident service in
-    the middle of a change, another tick). The tick leaves those clocks due, unmarked, for a
-    later batch; the incidents locked here stay locked until the batch commits, so the
-    handlers below find them free."""
-    ids = {c.incident_id for c in crossings}
-    held = set(
-        Incident.objects.select_for_update(of=("self",), skip_locked=True)
-        .filter(pk__in=ids)
-        .values_list("pk", flat=True)
-    )
-    return [c for c in crossings if c.incident_id not in held]
+    """The tick's lock step: lock the crossings' incidents without waiting; hand back the
+    crossings whose incident another transaction holds
+    (``services.incidents_lock_for_thresholds``)."""
+    from incidents import services
+
+    return services.incidents_lock_for_thresholds(crossings=crossings)
 
 
 def on_threshold(crossing) -> None:
@@ -78,17 +72,8 @@ def on_calendar_gap(gap) -> None:
 
 
 def on_replan(incident_id: int, replan) -> None:
-    """Re-plan one incident's clocks for ``sla.services.clocks_replan`` (a calendar or policy
-    edit): lock the incident first, as the incident services do, let ``replan(incident)``
-    move its clocks, and keep the queue sort key in step with the nearest deadline."""
-    incident = (
-        Incident.objects.select_for_update(of=("self",))
-        .select_related("category")
-        .filter(pk=incident_id)
-        .first()
-    )
-    if incident is None:
-        return
-    nearest = replan(incident)
-    if nearest != incident.next_deadline_at:
-        Incident.objects.filter(pk=incident_id).update(next_deadline_at=nearest)
+    """Re-plan one incident's clocks for ``sla.services.clocks_replan``: the incident locked
+    first, what the re-plan returns written (``services.incident_clocks_replan``)."""
+    from incidents import services
+
+    services.incident_clocks_replan(incident_id=incident_id, replan=replan)

@@ -9,8 +9,8 @@ incidents app registers its functions here at start-up (``IncidentsConfig.ready`
 - a calendar-gap handler, called when a clock's deadline first falls outside the dates its
   calendar has holiday data for;
 - a re-plan handler, through which a re-plan after a calendar or policy edit reaches each
-  incident: the layer above locks the incident, lets ``sla`` move its clocks and keeps the
-  nearest deadline it gets back.
+  incident: the layer above locks the incident, lets ``sla`` move its clocks and writes what
+  it gets back (the nearest deadline, the segments' OLA due times).
 """
 
 from __future__ import annotations
@@ -65,8 +65,9 @@ ThresholdHandler = Callable[[ThresholdCrossing], None]
 BatchThresholdHandler = Callable[[list[ThresholdCrossing]], None]
 ThresholdLock = Callable[[list[ThresholdCrossing]], Iterable[ThresholdCrossing]]
 GapHandler = Callable[[CalendarGap], None]
-# replan(incident) moves the incident's clocks and returns its nearest deadline.
-IncidentReplan = Callable[[object], datetime | None]
+# replan(incident) moves the incident's clocks and returns what moved
+# (sla.services.ClocksMoved: the nearest deadline, the segments' OLA fields).
+IncidentReplan = Callable[[object], object]
 ReplanHandler = Callable[[int, IncidentReplan], None]
 
 _threshold_handlers: list[ThresholdHandler] = []
@@ -123,8 +124,9 @@ def register_replan_handler(fn: ReplanHandler) -> ReplanHandler:
     """Re-plan an incident through ``fn(incident_id, replan)``: inside the re-plan's
     transaction, ``fn`` locks the incident (the lock order of the incident services:
     incident, then clocks), calls ``replan(incident)`` (``sla`` moves the incident's clocks
-    and returns its nearest deadline) and keeps that deadline on the incident. An incident
-    that no longer exists is skipped (``replan`` not called)."""
+    and returns a ``ClocksMoved``) and writes the nearest deadline on the incident and the
+    OLA due times on its segments. An incident that no longer exists is skipped
+    (``replan`` not called)."""
     return _register(_replan_handlers, fn)
 
 

@@ -16,8 +16,17 @@ from incidents.services.automation import (
 from incidents.services.base import ACTIONS, METHOD_TO_ACTION, available_actions
 from incidents.services.codes import resolution_code_ensure
 from incidents.services.dispatch import incident_act
-from incidents.services.edits import EDITABLE_FIELDS, incident_override_priority, incident_update
-from incidents.services.escalation import incident_escalate, incident_thresholds_crossed
+from incidents.services.edits import (
+    EDITABLE_FIELDS,
+    incident_clocks_replan,
+    incident_override_priority,
+    incident_update,
+)
+from incidents.services.escalation import (
+    incident_escalate,
+    incident_thresholds_crossed,
+    incidents_lock_for_thresholds,
+)
 from incidents.services.intake import Contact, incident_create, incident_follow_up
 from incidents.services.records import attachment_add, comment_add, link_add, worklog_add
 from incidents.services.transitions import (
@@ -46,6 +55,7 @@ __all__ = [
     "incident_act",
     "incident_assign",
     "incident_cancel",
+    "incident_clocks_replan",
     "incident_close",
     "incident_create",
     "incident_escalate",
@@ -57,6 +67,7 @@ __all__ = [
     "incident_return",
     "incident_suspend",
     "incident_thresholds_crossed",
+    "incidents_lock_for_thresholds",
     "incident_update",
     "incidents_auto_close",
     "incidents_auto_resume",

@@ -15,6 +15,7 @@ from incidents.exceptions import ActionForbidden, StaleIncident, TransitionNotAl
 from incidents.models import (
     Incident,
 )
+from incidents.services.segments import segment_ola_set
 from itsm.models import Department, DepartmentKind
 
 
@@ -113,6 +114,14 @@ def set_deadline(incident: Incident, deadline, fields: set[str]) -> None:
     if incident.next_deadline_at != deadline:
         incident.next_deadline_at = deadline
         fields.add("next_deadline_at")
+
+
+def clocks_moved(incident: Incident, moved, fields: set[str]) -> None:
+    """Keep what a clock service moved (``sla.services.ClocksMoved``): the incident's nearest
+    deadline (saved by the caller with ``fields``) and its segments' OLA fields (written now,
+    by the segments' writer)."""
+    set_deadline(incident, moved.deadline, fields)
+    segment_ola_set(moved)
 
 
 def ensure_writable(incident: Incident, action: str) -> None:

@@ -17,12 +17,13 @@ from incidents.models import (
 from incidents.routing import compute_priority
 from incidents.services.base import (
     CLEAN_EXCLUDE,
+    clocks_moved,
     lock_incident,
     require,
     save_incident,
-    set_deadline,
 )
 from incidents.services.intake import major_declare
+from incidents.services.segments import segment_ola_set
 from itsm.text import sanitize
 from sla import services as sla
 
@@ -91,7 +92,7 @@ def incident_update(
                 fields.add("priority")
         # The SLA policy is chosen by priority, nature, category and organisation.
         if {"priority", "nature", "category", "contact_organisation"} & fields:
-            set_deadline(incident, sla.clocks_replanned(incident=incident, at=at), fields)
+            clocks_moved(incident, sla.clocks_replanned(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
         events.changed(incident=incident, actor=by, at=at, changes=diff)
         if incident.priority == Priority.P1 and not incident.is_major:
@@ -132,7 +133,7 @@ def incident_override_priority(
         incident.priority = priority
         incident.priority_overridden = True
         fields = {"priority", "priority_overridden"}
-        set_deadline(incident, sla.clocks_replanned(incident=incident, at=at), fields)
+        clocks_moved(incident, sla.clocks_replanned(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
         events.changed(
             incident=incident,
@@ -145,3 +146,22 @@ def incident_override_priority(
         if priority == Priority.P1 and not incident.is_major:
             major_declare(incident, by=by, at=at)
     return incident
+
+
+def incident_clocks_replan(*, incident_id: int, replan) -> None:
+    """Re-plan one incident's clocks for ``sla.services.clocks_replan`` (a calendar or policy
+    edit, through ``sla_handlers.on_replan``): lock the incident first, as every incident
+    service does, let ``replan(incident)`` move its clocks, and write what it returns: the
+    nearest deadline (the queue sort key) and the segments' OLA due times."""
+    incident = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(pk=incident_id)
+        .first()
+    )
+    if incident is None:
+        return
+    moved = replan(incident)
+    segment_ola_set(moved)
+    if moved.deadline != incident.next_deadline_at:
+        Incident.objects.filter(pk=incident_id).update(next_deadline_at=moved.deadline)

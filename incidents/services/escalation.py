@@ -85,6 +85,21 @@ def incident_escalate(
     return incident
 
 
+def incidents_lock_for_thresholds(*, crossings) -> list:
+    """The lock step of an SLA tick batch (``sla_handlers.lock_incidents``): lock the
+    crossings' incidents without waiting and return the crossings whose incident another
+    transaction holds (an incident service in the middle of a change, another tick). The tick
+    leaves those clocks due, unmarked, for a later batch; the incidents locked here stay
+    locked until the batch commits, so ``incident_thresholds_crossed`` finds them held."""
+    ids = {c.incident_id for c in crossings}
+    held = set(
+        Incident.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    return [c for c in crossings if c.incident_id not in held]
+
+
 def incident_thresholds_crossed(*, crossings) -> None:
     """The crossings of one SLA tick batch (``sla_handlers.on_thresholds``), in order: what
     ``incident_escalate`` and the threshold's notice do for each one by one (escalate when the
@@ -95,7 +110,7 @@ def incident_thresholds_crossed(*, crossings) -> None:
         return
     at = timezone.now()
     with transaction.atomic():
-        # Locked already by the tick (FOR UPDATE OF clock, incident): no wait here.
+        # Locked already by the tick's lock step (incidents_lock_for_thresholds): no wait.
         incidents = (
             Incident.objects.select_for_update(of=("self",))
             .select_related("department", "assignee", "owner")

@@ -38,7 +38,7 @@ def segment_end(incident: Incident, at: datetime, reason: str) -> AssignmentSegm
         segment.ended_at = at
         segment.end_reason = reason
         segment.save(update_fields=["ended_at", "end_reason"])
-        sla.ola_segment_ended(segment=segment, at=at)
+        segment_ola_set(sla.ola_segment_ended(segment=segment, at=at), segment=segment)
     return segment
 
 
@@ -51,7 +51,7 @@ def segment_start(incident: Incident, at: datetime, reason: str = "") -> Assignm
         started_at=at,
         handover_reason=reason,
     )
-    sla.ola_segment_started(segment=segment, at=at)
+    segment_ola_set(sla.ola_segment_started(segment=segment, at=at), segment=segment)
     return segment
 
 
@@ -82,4 +82,18 @@ def segment_accepted(incident: Incident, *, by, at: datetime) -> None:
         segment.accepted_at = at
         update.append("accepted_at")
     segment.save(update_fields=update)
-    sla.ola_segment_accepted(segment=segment, at=at)
+    segment_ola_set(sla.ola_segment_accepted(segment=segment, at=at), segment=segment)
+
+
+def segment_ola_set(moved, *, segment: AssignmentSegment | None = None) -> None:
+    """Write the OLA fields the clock services computed (``moved.segments``: due times, and
+    whether the OLA was met), on ``segment`` in memory as well if it is one of them."""
+    for segment_id, values in moved.segments.items():
+        if segment is not None and segment.pk == segment_id:
+            changed = [name for name, value in values.items() if getattr(segment, name) != value]
+            for name in changed:
+                setattr(segment, name, values[name])
+            if changed:
+                segment.save(update_fields=changed)
+        else:
+            AssignmentSegment.objects.filter(pk=segment_id).update(**values)

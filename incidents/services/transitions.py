@@ -28,11 +28,11 @@ from incidents.models import (
 from incidents.routing import desk_department
 from incidents.selectors import segment_previous_section, segments_returned_from
 from incidents.services.base import (
+    clocks_moved,
     ensure_allowed,
     lock_incident,
     require,
     save_incident,
-    set_deadline,
     support_level_for,
 )
 from incidents.services.segments import (
@@ -173,7 +173,7 @@ def incident_accept(*, incident, by, expected_version: int | None = None) -> Inc
         fields = {"status", "assignee", "accepted_at"}
         segment_accepted(incident, by=by, at=at)
         if first_response:
-            set_deadline(incident, sla.clocks_response_met(incident=incident, at=at), fields)
+            clocks_moved(incident, sla.clocks_response_met(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
         told = notify.accepted(incident)
         events.transition(
@@ -283,7 +283,7 @@ def incident_suspend(
         incident.suspend(reason=reason, resume_at=resume_at, at=at)
         fields = {"status", "suspend_reason", "resume_at", "suspended_at", "resume_reminded"}
         if reason.stops_clock:
-            set_deadline(incident, sla.clocks_paused(incident=incident, at=at), fields)
+            clocks_moved(incident, sla.clocks_paused(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
         told = notify.suspended(incident, reason_text=f"{reason.name} {note}".strip())
         events.transition(
@@ -320,7 +320,7 @@ def incident_resume(
         incident.resume()
         fields = {"status", "suspend_reason", "resume_at", "suspended_at", "resume_reminded"}
         if stopped_clock:
-            set_deadline(incident, sla.clocks_resumed(incident=incident, at=at), fields)
+            clocks_moved(incident, sla.clocks_resumed(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
         told = notify.resumed(incident)
         events.transition(
@@ -380,7 +380,7 @@ def incident_resolve(
             incident.accepted_at = at
             fields.add("accepted_at")
             sla.clocks_response_met(incident=incident, at=at)
-        set_deadline(incident, sla.clocks_resolution_stopped(incident=incident, at=at), fields)
+        clocks_moved(incident, sla.clocks_resolution_stopped(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
         told = notify.resolved(incident)
         events.transition(
@@ -410,7 +410,8 @@ def incident_reopen(*, incident, by, reason: str, expected_version: int | None =
         require({"reason": [_("Say why the resolution is rejected.")] if not reason else None})
         from_status = incident.status
         incident.reopen()
-        segment_reopened(segment_start(incident, at, reason), at)
+        segment = segment_start(incident, at, reason)
+        segment_reopened(segment, at)
         fields = {
             "status",
             "reopen_count",
@@ -421,7 +422,8 @@ def incident_reopen(*, incident, by, reason: str, expected_version: int | None =
             "resolved_by",
             "first_contact_resolution",
         }
-        set_deadline(incident, sla.clocks_resolution_restarted(incident=incident, at=at), fields)
+        restarted = sla.clocks_resolution_restarted(incident=incident, at=at, segment=segment)
+        clocks_moved(incident, restarted, fields)
         save_incident(incident, at, fields)
         told = notify.reopened(incident, reason=reason)
         events.transition(
@@ -474,7 +476,7 @@ def incident_close(
             "satisfaction_comment",
             "closed_at",
         }
-        set_deadline(incident, sla.clocks_ended(incident=incident, at=at), fields)
+        clocks_moved(incident, sla.clocks_ended(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
         told = notify.closed(incident)
         events.transition(
@@ -529,7 +531,7 @@ def incident_cancel(*, incident, by, reason: str, expected_version: int | None =
         incident.cancel(at=at)
         segment_end(incident, at, SegmentEnd.CANCELLED)
         fields = {"status", "cancelled_at"}
-        set_deadline(incident, sla.clocks_ended(incident=incident, at=at), fields)
+        clocks_moved(incident, sla.clocks_ended(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
         events.transition(
             incident=incident,

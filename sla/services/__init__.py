@@ -18,6 +18,7 @@ from sla.services.calendars import (
     calendar_touch,
 )
 from sla.services.hooks import (
+    ClocksMoved,
     OpeningClocks,
     business_days_before,
     business_limit_exceeded,
@@ -38,6 +39,7 @@ from sla.services.replan import Moved, clocks_replan
 from sla.services.tick import TickResult, sla_tick
 
 __all__ = [
+    "ClocksMoved",
     "LoadResult",
     "Moved",
     "OpeningClocks",

@@ -1,16 +1,18 @@
 """The clock services the incident services call (DESIGN §5), inside the caller's transaction.
 
 Each hook takes the incident (or segment) object the caller has locked, moves that
-incident's clocks and returns the incident's nearest running deadline (response and
-resolution clocks that count), which the caller keeps in ``Incident.next_deadline_at`` for
-queue sorting. See docs/sla.md (Clocks) for what each one does.
+incident's clocks and returns what the incident services then write (``ClocksMoved``): the
+incident's nearest running deadline (response and resolution clocks that count), kept in
+``Incident.next_deadline_at`` for queue sorting, and the OLA fields of the segments whose
+clocks changed. ``sla`` writes only its clocks. See docs/sla.md (Clocks) for what each hook
+does.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sla import clockmath
@@ -31,9 +33,28 @@ from sla.services.common import (
 logger = logging.getLogger(__name__)
 
 
-def _apply(incident, at: datetime, change) -> datetime | None:
+@dataclass(frozen=True)
+class ClocksMoved:
+    """What a hook moved, for the incident services to write: the incident's nearest
+    deadline, and per assignment segment whose OLA clocks changed, its OLA fields as they
+    should now be (``ola_accept_due_at``, ``ola_resolve_due_at``, ``ola_met``)."""
+
+    deadline: datetime | None
+    segments: dict[int, dict[str, object]] = field(default_factory=dict)
+
+
+def _moved(deadline: datetime | None, clocks=()) -> ClocksMoved:
+    """The nearest ``deadline`` and the OLA due times of the segments of ``clocks``."""
+    segments: dict[int, dict[str, object]] = defaultdict(dict)
+    for clock in clocks:
+        if clock.segment_id is not None:
+            segments[clock.segment_id].update(clockmath.ola_due([clock]))
+    return ClocksMoved(deadline=deadline, segments=dict(segments))
+
+
+def _apply(incident, at: datetime, change) -> ClocksMoved:
     """Lock the incident's clocks, run ``change(clock, wc, thresholds)`` on each, save the
-    ones it changed, report new calendar gaps; return the incident's nearest deadline."""
+    ones it changed, report new calendar gaps; return what moved."""
     clocks = lock_clocks(incident.pk)
     thresholds = thresholds_for(c.policy_id for c in clocks)
     gaps = {c.pk: c.calendar_gap for c in clocks}
@@ -42,24 +63,8 @@ def _apply(incident, at: datetime, change) -> datetime | None:
         if change(clock, wc(clock), thresholds):
             save(clock)
             changed.append(clock)
-    _sync_segments(changed)
     report_gaps(changed, gaps, at)
-    return clockmath.nearest(clocks)
-
-
-def _sync_segments(clocks) -> None:
-    """Keep the OLA due times on the assignment segments in step with their clocks."""
-    by_segment: dict[int, dict] = defaultdict(dict)
-    for clock in clocks:
-        if clock.segment_id is None:
-            continue
-        name = "ola_accept_due_at" if clock.target == Target.OLA_ACCEPT else "ola_resolve_due_at"
-        by_segment[clock.segment_id][name] = clock.deadline
-    if not by_segment:
-        return
-    segment_model = SlaClock._meta.get_field("segment").related_model
-    for segment_id, values in by_segment.items():
-        segment_model.objects.filter(pk=segment_id).update(**values)
+    return _moved(clockmath.nearest(clocks), changed)
 
 
 # --- opening ----------------------------------------------------------------------------------
@@ -176,7 +181,7 @@ def clocks_opened(opening: OpeningClocks, *, at: datetime) -> list[SlaClock]:
 # --- the incident's transitions -----------------------------------------------------------------
 
 
-def clocks_response_met(*, incident, at: datetime) -> datetime | None:
+def clocks_response_met(*, incident, at: datetime) -> ClocksMoved:
     """Someone accepted the incident: the response clock stops (met or breached)."""
 
     def change(clock, wc, thresholds):
@@ -185,20 +190,20 @@ def clocks_response_met(*, incident, at: datetime) -> datetime | None:
     return _apply(incident, at, change)
 
 
-def clocks_paused(*, incident, at: datetime) -> datetime | None:
+def clocks_paused(*, incident, at: datetime) -> ClocksMoved:
     """Suspended with a reason that stops the clock: every counting clock pauses (SLA, the
     update reminder, and the current section's OLA)."""
     return _apply(incident, at, lambda clock, wc, thresholds: clockmath.pause(clock, wc, at))
 
 
-def clocks_resumed(*, incident, at: datetime) -> datetime | None:
+def clocks_resumed(*, incident, at: datetime) -> ClocksMoved:
     """Work resumed: paused clocks run again, deadlines moved by the paused business time."""
     return _apply(
         incident, at, lambda clock, wc, thresholds: clockmath.resume(clock, wc, at, thresholds)
     )
 
 
-def clocks_resolution_stopped(*, incident, at: datetime) -> datetime | None:
+def clocks_resolution_stopped(*, incident, at: datetime) -> ClocksMoved:
     """Resolved: the resolution clock stops (met or breached); the update reminder ends."""
 
     def change(clock, wc, thresholds):
@@ -211,10 +216,12 @@ def clocks_resolution_stopped(*, incident, at: datetime) -> datetime | None:
     return _apply(incident, at, change)
 
 
-def clocks_resolution_restarted(*, incident, at: datetime) -> datetime | None:
+def clocks_resolution_restarted(*, incident, at: datetime, segment=None) -> ClocksMoved:
     """Reopened: the resolution clock runs again from where it stopped (the business time
     it had used counts), under the policy that matches the incident now; the update
-    reminder of a major incident starts a new interval."""
+    reminder of a major incident starts a new interval. ``segment`` is the section's new
+    segment: if it counts as accepted (the incident service sets ``accepted_at``), its OLA
+    acceptance clock stops."""
     policy = policy_for_incident(incident)
     clocks = lock_clocks(incident.pk)
     thresholds = thresholds_for([c.policy_id for c in clocks] + [policy.pk if policy else None])
@@ -243,20 +250,18 @@ def clocks_resolution_restarted(*, incident, at: datetime) -> datetime | None:
         clocks.append(_update_clock(incident, at, policy, thresholds))
     for clock in changed:
         save(clock)
-    # The reopened section's segment counts as accepted (the incident service sets it).
-    accepted = [
-        c
-        for c in lock_clocks(incident.pk, target=Target.OLA_ACCEPT, stopped_at__isnull=True)
-        if c.segment_id and c.segment.accepted_at is not None
-    ]
+    accepted = []
+    if segment is not None and segment.accepted_at is not None:
+        accepted = lock_clocks(
+            incident.pk, segment_id=segment.pk, target=Target.OLA_ACCEPT, stopped_at__isnull=True
+        )
     for clock in accepted:
         if clockmath.stop(
-            clock, wc(clock), max(clock.segment.accepted_at, clock.anchor_at), completed=True
+            clock, wc(clock), max(segment.accepted_at, clock.anchor_at), completed=True
         ):
             save(clock)
-    _sync_segments(changed + accepted)
     report_gaps(changed, gaps, at)
-    return clockmath.nearest(clocks)
+    return _moved(clockmath.nearest(clocks), changed + accepted)
 
 
 def _new_cycle(clock: SlaClock, at: datetime, policy: SlaPolicy, thresholds) -> None:
@@ -279,7 +284,7 @@ def _update_clock(incident, at: datetime, policy: SlaPolicy, thresholds) -> SlaC
     return clock
 
 
-def clocks_ended(*, incident, at: datetime) -> datetime | None:
+def clocks_ended(*, incident, at: datetime) -> ClocksMoved:
     """Closed or cancelled: every clock still open ends (cancelled, or breached if it had
     run over); met and breached clocks keep their outcome."""
     return _apply(
@@ -287,7 +292,7 @@ def clocks_ended(*, incident, at: datetime) -> datetime | None:
     )
 
 
-def clocks_replanned(*, incident, at: datetime) -> datetime | None:
+def clocks_replanned(*, incident, at: datetime) -> ClocksMoved:
     """The priority (or what the policy matches on) changed: the clocks that have not
     stopped follow the policy that matches now. Rule: the business time each has used is
     kept; the target and calendar come from the new policy; fired thresholds stay fired and
@@ -295,7 +300,7 @@ def clocks_replanned(*, incident, at: datetime) -> datetime | None:
     return replan_incident(incident, at, ola=False)
 
 
-def replan_incident(incident, at: datetime, *, ola: bool, clock_ids=None) -> datetime | None:
+def replan_incident(incident, at: datetime, *, ola: bool, clock_ids=None) -> ClocksMoved:
     """Re-plan the incident's clocks that have not stopped (only ``clock_ids`` if given; OLA
     clocks only with ``ola``) under the policy that matches it now; save those that moved."""
     policy = policy_for_incident(incident)
@@ -322,9 +327,8 @@ def replan_incident(incident, at: datetime, *, ola: bool, clock_ids=None) -> dat
             changed.append(update)
     for clock in changed:
         save(clock)
-    _sync_segments(changed)
     report_gaps(changed, gaps, at)
-    return clockmath.nearest(clocks)
+    return _moved(clockmath.nearest(clocks), changed)
 
 
 def _replan_clock(clock: SlaClock, policy, at: datetime, thresholds, *, ola: bool, gap) -> bool:
@@ -369,12 +373,15 @@ def _replan_clock(clock: SlaClock, policy, at: datetime, thresholds, *, ola: boo
 # --- assignment segments (OLA) ----------------------------------------------------------------
 
 
-def ola_segment_started(*, segment, at: datetime) -> datetime | None:
+def ola_segment_started(*, segment, at: datetime) -> ClocksMoved:
     """The incident arrived at a section: its OLA clocks start (accept, resolve or hand on).
     (The first segment of a new incident is planned by ``clocks_planned`` instead.)"""
     if ola_target_for(segment.department_id) is None:
-        return nearest_deadline(segment.incident_id)
-    have = set(SlaClock.objects.filter(segment_id=segment.pk).values_list("target", flat=True))
+        return ClocksMoved(deadline=nearest_deadline(segment.incident_id))
+    # No default ordering: SlaClock's orders by its incident, a join on the incident table.
+    have = set(
+        SlaClock.objects.filter(segment_id=segment.pk).order_by().values_list("target", flat=True)
+    )
     new = _ola_clocks_for(
         department_id=segment.department_id,
         incident_id=segment.incident_id,
@@ -384,37 +391,31 @@ def ola_segment_started(*, segment, at: datetime) -> datetime | None:
         have=have,
     )
     SlaClock.objects.bulk_create(new)
-    due = clockmath.ola_due(new)
-    for name, deadline in due.items():
-        setattr(segment, name, deadline)
-    if due:
-        segment.save(update_fields=["ola_accept_due_at", "ola_resolve_due_at"])
     report_gaps(new, {}, at)
-    return nearest_deadline(segment.incident_id)
+    return _moved(nearest_deadline(segment.incident_id), new)
 
 
-def ola_segment_accepted(*, segment, at: datetime) -> datetime | None:
+def ola_segment_accepted(*, segment, at: datetime) -> ClocksMoved:
     """The section accepted the incident: the OLA acceptance clock stops."""
     for clock in lock_clocks(segment.incident_id, segment_id=segment.pk, target=Target.OLA_ACCEPT):
         if clockmath.stop(clock, wc(clock), at, completed=True):
             save(clock)
-    return nearest_deadline(segment.incident_id)
+    return ClocksMoved(deadline=nearest_deadline(segment.incident_id))
 
 
-def ola_segment_ended(*, segment, at: datetime) -> datetime | None:
+def ola_segment_ended(*, segment, at: datetime) -> ClocksMoved:
     """The incident left the section: the resolve-or-hand-on clock stops, an acceptance
-    clock still open ends, and the segment records whether its OLA was met."""
+    clock still open ends, and the segment is to record whether its OLA was met (false if
+    any of its OLA clocks breached)."""
     clocks = lock_clocks(segment.incident_id, segment_id=segment.pk)
     for clock in clocks:
         completed = clock.target == Target.OLA_RESOLVE
         if clockmath.stop(clock, wc(clock), at, completed=completed):
             save(clock)
+    segments = {}
     if clocks:
-        met = not any(c.state == State.BREACHED for c in clocks)
-        if segment.ola_met != met:
-            segment.ola_met = met
-            segment.save(update_fields=["ola_met"])
-    return nearest_deadline(segment.incident_id)
+        segments[segment.pk] = {"ola_met": not any(c.state == State.BREACHED for c in clocks)}
+    return ClocksMoved(deadline=nearest_deadline(segment.incident_id), segments=segments)
 
 
 # --- business days for the incident rules ----------------------------------------------------

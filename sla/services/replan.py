@@ -15,7 +15,7 @@ from django.utils import timezone
 from sla import handlers
 from sla.choices import State
 from sla.models import SlaClock
-from sla.services.hooks import replan_incident
+from sla.services.hooks import ClocksMoved, replan_incident
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,9 @@ def clocks_replan(
     """Re-plan the clocks that have not stopped (all, or those of the given clocks,
     calendars or policies) after an edit: policies are matched again, OLA targets and
     calendars read again; met and breached clocks keep their outcome. One transaction per
-    incident, through the registered re-plan handler (which locks the incident and keeps its
-    nearest deadline: ``sla`` neither reads nor writes incident rows); returns the clocks
-    whose deadline moved. ``dry_run`` rolls every incident's transaction back."""
+    incident, through the registered re-plan handler (which locks the incident and writes
+    its nearest deadline and its segments' OLA due times: ``sla`` reads and writes neither);
+    returns the clocks whose deadline moved. ``dry_run`` rolls every incident's transaction back."""
     at = at or timezone.now()
     qs = SlaClock.objects.filter(stopped_at__isnull=True).exclude(
         state__in=(State.MET, State.CANCELLED)
@@ -63,31 +63,35 @@ def clocks_replan(
     moved: list[Moved] = []
     for incident_id, ids in wanted.items():
         with transaction.atomic():
-            # The layer above locks the incident and keeps the nearest deadline we return.
+            # The layer above locks the incident and writes what the re-plan returns.
             registered[0](incident_id, partial(_replan_one, ids=ids, at=at, moved=moved))
             if dry_run:
                 transaction.set_rollback(True)
     return moved
 
 
-def _replan_one(incident, *, ids: set[int], at: datetime, moved: list[Moved]) -> datetime | None:
+def _replan_one(incident, *, ids: set[int], at: datetime, moved: list[Moved]) -> ClocksMoved:
     """Re-plan the clocks ``ids`` of the locked ``incident``; add those whose deadline moved
-    to ``moved``; return the incident's nearest deadline."""
-    before = dict(SlaClock.objects.filter(pk__in=ids).values_list("id", "deadline"))
-    nearest = replan_incident(incident, at, ola=True, clock_ids=ids)
-    after = dict(SlaClock.objects.filter(pk__in=ids).values_list("id", "deadline"))
-    targets = dict(SlaClock.objects.filter(pk__in=ids).values_list("id", "target"))
+    to ``moved``; return what the incident's side writes (nearest deadline, OLA due times)."""
+    # By id: SlaClock's default ordering goes through its incident, a join on that table.
+    clocks = SlaClock.objects.filter(pk__in=ids).order_by("id")
+    before = dict(clocks.values_list("id", "deadline"))
+    result = replan_incident(incident, at, ola=True, clock_ids=ids)
+    after = {
+        pk: (deadline, target)
+        for pk, deadline, target in clocks.values_list("id", "deadline", "target")
+    }
     for clock_id, old in before.items():
-        new = after.get(clock_id)
+        new, target = after.get(clock_id, (None, None))
         if new is not None and new != old:
             moved.append(
                 Moved(
                     clock_id=clock_id,
                     incident_id=incident.pk,
                     incident_number=getattr(incident, "number", str(incident.pk)),
-                    target=targets[clock_id],
+                    target=target,
                     old_deadline=old,
                     new_deadline=new,
                 )
             )
-    return nearest
+    return result
