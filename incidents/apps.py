@@ -17,7 +17,7 @@ class IncidentsConfig(AppConfig):
         # The incident pages in the navigation; the demo incidents.
         from itsm.demo import demo_seeder_register
         from itsm.navigation import NavEntry, nav_entry_register
-        from itsm.roles import DISPUTE_ROLES, Role
+        from itsm.roles import DISPUTE_ROLES, SECTION_QUEUE_ROLES
 
         demo_seeder_register("incidents.demo")
 
@@ -26,7 +26,7 @@ class IncidentsConfig(AppConfig):
                 "queue",
                 _("Section queue"),
                 "incidents:queue",
-                frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR}),
+                SECTION_QUEUE_ROLES,
                 order=30,
             )
         )

@@ -7,6 +7,7 @@ held in each are read once per process and user (``section_roles``).
 from django.conf import settings
 from django.utils import timezone
 
+from incidents.choices import Status
 from itsm import configcache
 from itsm.models import DepartmentKind, Membership
 from itsm.roles import DESK_ROLES, WORKING_ROLES, Role, has_role
@@ -101,6 +102,17 @@ def can_accept(incident, user) -> bool:
     if incident.in_dispute or not works_in(user, incident.department_id):
         return False
     return incident.assignee_id is None or is_assignee(incident, user)
+
+
+def can_claim(incident, user) -> bool:
+    """Take an unassigned incident from the section queue (an acceptance without a named
+    assignee)."""
+    return (
+        incident.status == Status.ASSIGNED
+        and incident.assignee_id is None
+        and not incident.in_dispute
+        and can_accept(incident, user)
+    )
 
 
 def can_return(incident, user) -> bool:

@@ -270,15 +270,6 @@ def _queue_for(user, tab: str):
     return selectors.section_queue(user, unassigned_only=True)
 
 
-def _can_claim(incident, user) -> bool:
-    return (
-        incident.status == Status.ASSIGNED
-        and incident.assignee_id is None
-        and not incident.in_dispute
-        and rules.can_accept(incident, user)
-    )
-
-
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
@@ -292,7 +283,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     filterset = IncidentFilterSet.for_page(request.GET or None, queryset=_queue_for(user, tab))
     page = slice_page(filterset.qs, request)
     selectors.with_relations(page)
-    rows = [{"incident": inc, "claim": _can_claim(inc, user)} for inc in page]
+    rows = [{"incident": inc, "claim": rules.can_claim(inc, user)} for inc in page]
     context = {
         "tabs": QUEUE_TABS,
         "tab": tab,

@@ -68,7 +68,14 @@ INTERNAL_WORKING_ROLES = WORKING_ROLES - {Role.VENDOR}
 # picked by automatic assignment (the desk manager manages the desk, it is not assigned).
 ASSIGNABLE_ROLES = WORKING_ROLES - {Role.DESK_MANAGER}
 # Who works from a section queue, and who settles disputes.
-QUEUE_ROLES = frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR, Role.INCIDENT_MANAGER})
+# The section queue is the place of those who work in sections; the incident manager may open
+# it too (the navigation leads them to the disputes instead).
+SECTION_QUEUE_ROLES = frozenset({Role.TECHNICIAN, Role.SECTION_LEAD, Role.VENDOR})
+QUEUE_ROLES = SECTION_QUEUE_ROLES | {Role.INCIDENT_MANAGER}
+# Who reads the KPI dashboards.
+DASHBOARD_ROLES = frozenset(
+    {Role.DESK_MANAGER, Role.SECTION_LEAD, Role.INCIDENT_MANAGER, Role.DIRECTOR}
+)
 DISPUTE_ROLES = frozenset({Role.INCIDENT_MANAGER})
 # Who logs incidents at the desk console, and who reports in the portal.
 CONSOLE_ROLES = DESK_ROLES | {Role.INCIDENT_MANAGER}

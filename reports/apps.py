@@ -9,16 +9,14 @@ class ReportsConfig(AppConfig):
     def ready(self):
         # The dashboards in the navigation (shown once their page exists).
         from itsm.navigation import NavEntry, nav_entry_register
-        from itsm.roles import Role
+        from itsm.roles import DASHBOARD_ROLES
 
         nav_entry_register(
             NavEntry(
                 "dashboards",
                 _("Dashboards"),
                 "reports:dashboard",
-                frozenset(
-                    {Role.DESK_MANAGER, Role.SECTION_LEAD, Role.INCIDENT_MANAGER, Role.DIRECTOR}
-                ),
+                DASHBOARD_ROLES,
                 order=50,
             )
         )
