@@ -177,7 +177,8 @@ def _members(section_code: str, roles=("technician", "section_lead", "vendor")):
 
 
 def seed_incidents(count: int = DEMO_INCIDENTS) -> int:
-    """A few hundred incidents spread over every state; skipped when incidents exist."""
+    """A few hundred incidents spread over every state; skipped when incidents exist. Kept
+    whole: one loop that walks each incident through the real services to its state."""
     if Incident.objects.exists():
         return 0
     rng = random.Random(20261121)  # noqa: S311 - demo data, not security

@@ -192,33 +192,9 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         auto_id=f"id_{action}_%s",
         **spec.form_kwargs(incident, user),
     )
-    status, alert = 400, None
     if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.incident_act(
-                incident=incident,
-                by=user,
-                action=spec.name,
-                expected_version=data.get("version"),
-                **spec.arguments(data, user),
-            )
-        except StaleIncident as exc:
-            status, alert = 412, STALE_MESSAGE
-            form.add_error(None, alert)
-            if not request.htmx:
-                # The page shows the current incident: the user may resubmit knowingly.
-                form.data = form.data.copy()
-                form.data["version"] = str(exc.current_version)
-        except TransitionNotAllowed as exc:
-            status, alert = 409, _not_allowed_message(exc)
-            form.add_error(None, alert)
-        except ActionForbidden as exc:
-            status, alert = 403, _forbidden_message(exc, spec)
-            form.add_error(None, alert)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
+        status, alert = _take(request, incident, spec, form)
+        if status is None:
             messages.success(
                 request,
                 gettext("%(number)s: “%(action)s” done.")
@@ -228,6 +204,8 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
             if request.htmx:
                 return HttpResponseClientRedirect(target)
             return redirect(target)
+    else:
+        status, alert = 400, None
     if request.htmx:
         context = {
             "incident": incident,
@@ -251,6 +229,39 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         incident = incident_or_404(user, number)
     context = detail_context(request, incident, bound=(spec.name, form), alert=alert)
     return render(request, "incidents/detail.html", context, status=status)
+
+
+def _take(request: HttpRequest, incident, spec, form) -> tuple[int | None, str | None]:
+    """Call the action's service with the valid form's data; (None, None) when it was
+    done, else the answer's status and the message the form shows (also put on it)."""
+    data = form.cleaned_data
+    try:
+        services.incident_act(
+            incident=incident,
+            by=request.user,
+            action=spec.name,
+            expected_version=data.get("version"),
+            **spec.arguments(data, request.user),
+        )
+    except StaleIncident as exc:
+        form.add_error(None, STALE_MESSAGE)
+        if not request.htmx:
+            # The page shows the current incident: the user may resubmit knowingly.
+            form.data = form.data.copy()
+            form.data["version"] = str(exc.current_version)
+        return 412, STALE_MESSAGE
+    except TransitionNotAllowed as exc:
+        alert = _not_allowed_message(exc)
+        form.add_error(None, alert)
+        return 409, alert
+    except ActionForbidden as exc:
+        alert = _forbidden_message(exc, spec)
+        form.add_error(None, alert)
+        return 403, alert
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return 400, None
+    return None, None
 
 
 # --- lists ---------------------------------------------------------------------------------------

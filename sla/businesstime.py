@@ -147,6 +147,8 @@ class WorkingCalendar:
         valid_from: date | None = None,
         valid_until: date | None = None,
     ) -> None:
+        """Check and normalise every input once, here, so that the arithmetic never checks
+        again (it reads best whole: one check per argument, in the signature's order)."""
         if not isinstance(tz, tzinfo):
             raise TypeError(f"tz must be a tzinfo (e.g. ZoneInfo), got {tz!r}")
         norm_weekly: dict[int, tuple[Interval, ...]] = {}

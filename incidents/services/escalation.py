@@ -116,12 +116,7 @@ def incident_thresholds_crossed(*, crossings) -> None:
             .select_related("department", "assignee", "owner")
             .in_bulk({c.incident_id for c in crossings})
         )
-        segment_ids = {c.segment_id for c in crossings if c.target in OLA_TARGETS}
-        segments = (
-            AssignmentSegment.objects.select_related("department").in_bulk(segment_ids)
-            if segment_ids
-            else {}
-        )
+        segments = _ola_segments(crossings)
         people = notify.CachedPeople()
         outbox, new_events = [], []
         escalations = Counter()  # incident id -> escalations in this batch
@@ -161,14 +156,25 @@ def incident_thresholds_crossed(*, crossings) -> None:
                 people=people,
                 outbox=outbox,
             )
-        # One UPDATE per (new level, escalations in this batch), at most nine: bulk_update's
-        # CASE per row cost more than the rest of the batch together.
-        groups = defaultdict(list)
-        for pk, bumps in escalations.items():
-            groups[(incidents[pk].escalation_level, bumps)].append(pk)
-        for (level, bumps), ids in groups.items():
-            Incident.objects.filter(pk__in=ids).update(
-                escalation_level=level, version=F("version") + bumps, updated_at=at
-            )
+        _save_levels(incidents, escalations, at)
         IncidentEvent.objects.bulk_create(new_events)
         notification_queue_many(outbox)
+
+
+def _ola_segments(crossings) -> dict:
+    """The segments of the batch's OLA crossings, with their sections, by id."""
+    ids = {c.segment_id for c in crossings if c.target in OLA_TARGETS}
+    return AssignmentSegment.objects.select_related("department").in_bulk(ids) if ids else {}
+
+
+def _save_levels(incidents: dict, escalations: Counter, at) -> None:
+    """The batch's escalations saved: one UPDATE per (new level, escalations of the incident
+    in this batch), at most nine — bulk_update's CASE per row cost more than the rest of the
+    batch together."""
+    groups = defaultdict(list)
+    for pk, bumps in escalations.items():
+        groups[(incidents[pk].escalation_level, bumps)].append(pk)
+    for (level, bumps), ids in groups.items():
+        Incident.objects.filter(pk__in=ids).update(
+            escalation_level=level, version=F("version") + bumps, updated_at=at
+        )
