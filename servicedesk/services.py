@@ -4,19 +4,16 @@ incident's contact with ``contact_for``."""
 
 from incidents.choices import Source
 from incidents.models import Incident
-from incidents.services import Contact, incident_create
+from incidents.services import Contact, contact_completed, incident_create
 
 
 def contact_for(
     *, requester=None, name: str = "", phone: str = "", email: str = "", organisation: str = ""
 ) -> Contact:
     """The incident's contact: what the channel gave, completed from the requester's account
-    when it gave no name (the name in Chinese order, surname first; the email if none)."""
+    as every incident's is (``incidents.services.contact_completed``)."""
     contact = Contact(name=name, phone=phone, email=email, organisation=organisation)
-    if requester is not None and not contact.name:
-        contact.name = f"{requester.last_name}{requester.first_name}".strip() or requester.username
-        contact.email = contact.email or requester.email
-    return contact
+    return contact_completed(contact, requester)
 
 
 def desk_incident_log(

@@ -27,7 +27,12 @@ from incidents.services.escalation import (
     incident_thresholds_crossed,
     incidents_lock_for_thresholds,
 )
-from incidents.services.intake import Contact, incident_create, incident_follow_up
+from incidents.services.intake import (
+    Contact,
+    contact_completed,
+    incident_create,
+    incident_follow_up,
+)
 from incidents.services.records import attachment_add, comment_add, link_add, worklog_add
 from incidents.services.transitions import (
     incident_accept,
@@ -51,6 +56,7 @@ __all__ = [
     "auto_close_cutoff",
     "available_actions",
     "comment_add",
+    "contact_completed",
     "incident_accept",
     "incident_act",
     "incident_assign",

@@ -80,7 +80,7 @@ def incident_create(
         urgency=urgency,
         category=category,
     )
-    contact = _contact_with_requester(contact or Contact(), requester)
+    contact = contact_completed(contact or Contact(), requester)
     # Everything that may refuse the input is decided before the first write, so the writes
     # run without a savepoint of their own: on any error there the caller's transaction
     # rolls back whole (every caller lets the error through).
@@ -134,8 +134,10 @@ def _check_new(*, title, nature, source, impact, urgency, category) -> None:
     )
 
 
-def _contact_with_requester(contact: Contact, requester) -> Contact:
-    """The requester's name and e-mail fill a contact given without a name."""
+def contact_completed(contact: Contact, requester) -> Contact:
+    """The contact, completed from the requester's account when it names nobody: the name in
+    Chinese order (surname first, no space; the username if the account has no name) and
+    the e-mail if none was given. A contact with a name is the caller's own."""
     if requester is not None and not contact.name:
         # Chinese order: surname first, no space.
         contact.name = f"{requester.last_name}{requester.first_name}".strip() or requester.username
