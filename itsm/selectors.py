@@ -35,15 +35,6 @@ def departments_of(user) -> QuerySet[Department]:
     return Department.objects.active().filter(memberships__user=user).distinct()
 
 
-def primary_membership(user) -> Membership | None:
-    """The user's primary membership, if any."""
-    if not user.is_authenticated:
-        return None
-    return (
-        Membership.objects.select_related("department").filter(user=user, is_primary=True).first()
-    )
-
-
 def department_directory() -> QuerySet[Department]:
     """Active sections with their lead and members, for the directory page."""
     return (

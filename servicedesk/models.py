@@ -169,7 +169,3 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fingerprint} ({self.occurrences}×)"
-
-    @property
-    def is_firing(self) -> bool:
-        return self.resolved_at is None
