@@ -3,11 +3,14 @@ data, the category tree, the sections and people the action forms offer, and the
 bounce history."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from incidents.choices import HELD_STATUSES, OPEN_STATUSES, EventKind, SegmentEnd, Status
 from incidents.models import (
     AssignmentSegment,
+    Attachment,
     Category,
     Comment,
     Incident,
@@ -158,11 +161,50 @@ INTERNAL_EVENT_KINDS = (
 )
 
 
+# What a requester reads of an event they see: the reason only where it is theirs to know (why
+# the incident was reopened or cancelled), nobody's username in ``notified``, and of the
+# details only a public file's name and size (sections, people, levels and field changes are
+# the staff's business, as on the page).
+PUBLIC_REASON_KINDS = (EventKind.REOPENED, EventKind.CANCELLED)
+PUBLIC_EVENT_DATA = ("attachment", "name", "size")
+
+
 def events_for(user, incident: Incident) -> QuerySet[IncidentEvent]:
+    """The history the user may read. A requester sees neither the sections' internal traffic
+    (``INTERNAL_EVENT_KINDS``) nor the ``attached`` event of a file that is not public (fail
+    closed: only events naming a public attachment of this incident). Show the rows through
+    ``events_shown``, which hides the fields a requester may not read."""
     qs = incident.events.select_related("actor")
     if _is_outsider(user, incident):
-        qs = qs.exclude(kind__in=INTERNAL_EVENT_KINDS)
+        public_file = Attachment.objects.filter(
+            incident=incident,
+            is_public=True,
+            pk=Cast(KeyTextTransform("attachment", OuterRef("data")), IntegerField()),
+        )
+        qs = qs.exclude(kind__in=INTERNAL_EVENT_KINDS).filter(
+            ~Q(kind=EventKind.ATTACHED) | Q(Exists(public_file))
+        )
     return qs
+
+
+def events_shown(user, incident: Incident, events) -> list[IncidentEvent]:
+    """The events (from ``events_for``) with what the user may read of each set as
+    ``shown_reason``, ``shown_notified`` and ``shown_data``: everything for staff, the
+    ``PUBLIC_REASON_KINDS`` reasons and the ``PUBLIC_EVENT_DATA`` details for a requester.
+    The page and the API both show these, never the raw fields."""
+    outsider = _is_outsider(user, incident)
+    rows = list(events)
+    for event in rows:
+        data = event.data or {}
+        if outsider:
+            event.shown_reason = event.reason if event.kind in PUBLIC_REASON_KINDS else ""
+            event.shown_notified = []
+            event.shown_data = {k: v for k, v in data.items() if k in PUBLIC_EVENT_DATA}
+        else:
+            event.shown_reason = event.reason
+            event.shown_notified = list(event.notified or [])
+            event.shown_data = data
+    return rows
 
 
 def _is_outsider(user, incident: Incident) -> bool:

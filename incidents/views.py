@@ -39,17 +39,16 @@ def incident_or_404(user, number: str) -> Incident:
 # --- the detail page -----------------------------------------------------------------------------
 
 
-PUBLIC_REASONS = (EventKind.REOPENED, EventKind.CANCELLED)
-
-
-def _annotate_events(events, staff: bool) -> list:
+def _annotate_events(events) -> list:
+    """Labels and details for the history; what a requester may read of each event was set
+    by ``selectors.events_shown``."""
     status_labels = dict(Status.choices)
     rows = []
     for event in events:
         event.from_label = status_labels.get(event.from_status, event.from_status)
         event.to_label = status_labels.get(event.to_status, event.to_status)
         event.changes = []
-        data = event.data or {}
+        data = event.shown_data
         for name, pair in (data.get("changes") or {}).items():
             if isinstance(pair, list | tuple) and len(pair) == 2:
                 event.changes.append((name, pair[0], pair[1]))
@@ -60,10 +59,8 @@ def _annotate_events(events, staff: bool) -> list:
             details.append(str(data["assignee"]))
         if event.kind == EventKind.ESCALATED and data.get("level") is not None:
             details.append(gettext("level %(level)s") % {"level": data["level"]})
-        event.details = " · ".join(details) if staff else ""
-        # Why a section handed over or returned it is the staff's business, not the requester's.
-        event.shown_reason = event.reason if staff or event.kind in PUBLIC_REASONS else ""
-        event.notified_list = event.notified if staff else []
+        event.details = " · ".join(details)
+        event.notified_list = event.shown_notified
         rows.append(event)
     return rows
 
@@ -96,7 +93,9 @@ def detail_context(request, incident, *, bound=None, alert=None, alert_level="da
         "placed": {n: item for n, item in action_forms.items() if item["spec"].placed},
         "comments": selectors.comments_for(user, incident),
         "attachments": selectors.attachments_for(user, incident),
-        "events": _annotate_events(selectors.events_for(user, incident), staff),
+        "events": _annotate_events(
+            selectors.events_shown(user, incident, selectors.events_for(user, incident))
+        ),
         "segments": segments,
         "worklogs": list(selectors.worklogs_for(incident)) if staff else [],
         "links": list(selectors.links_for(incident)) if staff else [],

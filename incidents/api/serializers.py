@@ -497,9 +497,20 @@ class EventSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("Empty for the system's own actions."),
     )
-    data = serializers.JSONField(read_only=True, help_text=_("Details of the change."))
+    # What the caller may read of the event (``selectors.events_shown``), never the raw row.
+    reason = serializers.CharField(
+        source="shown_reason",
+        read_only=True,
+        help_text=_("Why; empty where the caller may not read it."),
+    )
+    data = serializers.JSONField(
+        source="shown_data", read_only=True, help_text=_("Details of the change.")
+    )
     notified = serializers.ListField(
-        child=serializers.CharField(), read_only=True, help_text=_("Usernames told.")
+        source="shown_notified",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=_("Usernames told (empty for requesters)."),
     )
 
     class Meta:

@@ -461,6 +461,10 @@ class EventViewSet(mixins.ListModelMixin, IncidentChildViewSet):
     def get_queryset(self):
         return selectors.events_for(self.request.user, self.incident())
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return selectors.events_shown(self.request.user, self.incident(), page)
+
 
 @schema.SLA_CLOCKS
 class SlaClockViewSet(mixins.ListModelMixin, IncidentChildViewSet):

@@ -180,6 +180,38 @@ def test_events_hide_internal_comments_from_requesters(world, api):
     assert "commented" not in mine
 
 
+def test_events_follow_the_pages_rule_for_requesters(world, api, settings, tmp_path):
+    """A requester's history has no event of an internal file, no reason they may not read
+    and nobody's username; staff read all of it."""
+    settings.MEDIA_ROOT = tmp_path
+    incident = world.in_progress()
+    for name, public in (("config.txt", False), ("screen.txt", True)):
+        file = SimpleUploadedFile(name, b"x", content_type="text/plain")
+        services.attachment_add(
+            incident=incident, by=world.tech, uploaded_file=file, is_public=public
+        )
+    services.incident_escalate(incident=incident, by=world.lead, reason="科长要求加急")
+
+    mine = results(api(world.requester).get(url(incident, "events")))
+    assert [e["data"]["name"] for e in mine if e["kind"] == "attached"] == ["screen.txt"]
+    assert "config.txt" not in str(mine)
+    assert all(e["notified"] == [] for e in mine)
+    escalated = next(e for e in mine if e["kind"] == "escalated")
+    assert escalated["reason"] == ""
+    assert escalated["data"] == {}
+    assert "科长要求加急" not in str(mine)
+
+    staff = results(api(world.agent).get(url(incident, "events")))
+    assert [e["data"]["name"] for e in staff if e["kind"] == "attached"] == [
+        "config.txt",
+        "screen.txt",
+    ]
+    escalated = next(e for e in staff if e["kind"] == "escalated")
+    assert escalated["reason"] == "科长要求加急"
+    assert escalated["notified"]
+    assert escalated["data"]["level"] == 1
+
+
 def test_sla_clocks_with_business_time(world, api, sla_data):
     incident = services.incident_accept(incident=world.assigned(), by=world.tech)
     staff = api(world.agent).get(url(incident, "sla"))

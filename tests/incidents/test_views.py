@@ -660,6 +660,28 @@ def test_internal_attachment_is_hidden_from_the_requester(client, world, media_r
     assert "config.txt" not in client.get(detail_url(inc)).content.decode()
 
 
+def test_requester_history_hides_internal_files_reasons_and_who_was_told(client, world, media_root):
+    inc = world.in_progress()
+    services.attachment_add(
+        incident=inc,
+        by=world.tech,
+        uploaded_file=SimpleUploadedFile("config.txt", b"x", content_type="text/plain"),
+        is_public=False,
+    )
+    services.incident_escalate(incident=inc, by=world.lead, reason="科长要求加急")
+    client.force_login(world.requester)
+    content = client.get(detail_url(inc)).content.decode()
+    assert 'data-event="attached"' not in content
+    assert "config.txt" not in content
+    assert 'data-event="escalated"' in content
+    assert "科长要求加急" not in content
+    assert world.lead.username not in content
+    client.force_login(world.agent)
+    content = client.get(detail_url(inc)).content.decode()
+    assert 'data-event="attached"' in content
+    assert "科长要求加急" in content
+
+
 def test_attachment_of_a_refused_type_changes_nothing(client, world, media_root):
     inc = world.in_progress()
     client.force_login(world.tech)
