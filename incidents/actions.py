@@ -139,6 +139,15 @@ def _open(incident, user) -> bool:
     return not incident.is_final
 
 
+def _comment_options(incident, user) -> dict:
+    # The public choice only for those who may write to the requester (rules.py).
+    return {
+        "staff": is_staff(user)
+        and rules.may_comment_publicly(incident, user)
+        and not rules.comments_always_public(incident, user)
+    }
+
+
 def _requester_confirms(incident, user) -> dict:
     return {"requester": rules.is_requester(incident, user) and not is_staff(user)}
 
@@ -262,7 +271,7 @@ ACTIONS: dict[str, Action] = {
         Action(
             "comment", _("Add a comment"), comment_add, forms.CommentForm,
             inputs=("body", "is_public"),
-            form_options=_staff_sees, offered=_open, placed=True,
+            form_options=_comment_options, offered=_open, placed=True,
         ),
         Action(
             "worklog", _("Log work"), worklog_add, forms.WorkLogForm,

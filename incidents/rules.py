@@ -77,6 +77,19 @@ def may_edit(incident, user) -> bool:
     )
 
 
+def comments_always_public(incident, user) -> bool:
+    """The requester (not working on the incident): what they write is for everyone on it."""
+    return is_requester(incident, user) and not may_edit(incident, user)
+
+
+def may_comment_publicly(incident, user) -> bool:
+    """Write to the requester: the requester and those answerable for the incident now (the
+    ``may_edit`` people: the desk, the incident manager, the owner, the holding section).
+    Anyone else who may see it — a section that held it and handed it on, a director — adds
+    internal notes only, so that the requester hears one voice."""
+    return is_requester(incident, user) or may_edit(incident, user)
+
+
 def is_assignee(incident, user) -> bool:
     return incident.assignee_id is not None and incident.assignee_id == user.pk
 

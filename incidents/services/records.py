@@ -26,8 +26,10 @@ from itsm.text import sanitize
 
 
 def comment_add(*, incident, by, body: str, is_public: bool = False) -> Comment:
-    """Add a comment. Requesters' comments are always public; a requester's comment on an
-    incident suspended awaiting them resumes it."""
+    """Add a comment. Anyone who may see the incident may comment; requesters' comments are
+    always public, and only ``rules.may_comment_publicly`` people may write a public one
+    (others, such as a section that handed the incident on, add internal notes). A
+    requester's comment on an incident suspended awaiting them resumes it."""
     from incidents.selectors import incidents_visible_to
 
     body = sanitize(body)
@@ -40,9 +42,19 @@ def comment_add(*, incident, by, body: str, is_public: bool = False) -> Comment:
         if not incidents_visible_to(by, Incident.objects.filter(pk=incident.pk)).exists():
             raise ActionForbidden(_("You may not comment on this incident."))
         is_requester = rules.is_requester(incident, by)
-        staff = rules.may_edit(incident, by) or rules.works_in(by, incident.department_id)
-        if is_requester and not staff:
+        if rules.comments_always_public(incident, by):
             is_public = True
+        elif is_public and not rules.may_comment_publicly(incident, by):
+            raise ValidationError(
+                {
+                    "is_public": [
+                        _(
+                            "Only the requester and those working on the incident now may "
+                            "write to the requester; your comment can be internal only."
+                        )
+                    ]
+                }
+            )
         comment = Comment.objects.create(
             incident=incident, author=by, body=body, is_public=is_public, created_at=at
         )

@@ -160,6 +160,30 @@ def test_attachment_download_of_another_incident_is_404(world, api):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("who", ["tech", "director"])
+def test_who_does_not_answer_for_it_comments_internally_only(world, api, who):
+    """A section that handed the incident on (and a director) keep reading it and may add
+    internal notes, but not write to the requester: 400 on is_public, nothing written."""
+    incident = services.incident_assign(
+        incident=world.in_progress(), by=world.lead, department=world.systems, reason="系统问题"
+    )
+    client = api(getattr(world, who))
+    response = client.post(
+        url(incident, "comments"), {"body": "请重启", "is_public": True}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["is_public"]
+    assert not Comment.objects.exists()
+    response = client.post(url(incident, "comments"), {"body": "交换机已查过"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["is_public"] is False
+    response = api(world.sys_tech).post(
+        url(incident, "comments"), {"body": "请重启", "is_public": True}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["is_public"] is True
+
+
 # --- history and clocks ---
 
 

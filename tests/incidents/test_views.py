@@ -572,6 +572,27 @@ def test_comments(client, world):
     assert Comment.objects.get(body="重启了").is_public
 
 
+def test_a_section_that_handed_it_on_comments_internally_only(client, world):
+    inc = services.incident_assign(
+        incident=world.in_progress(), by=world.lead, department=world.systems, reason="系统问题"
+    )
+    client.force_login(world.tech)
+    content = client.get(detail_url(inc)).content.decode()
+    form = content.split('id="action-comment"')[1].split("</details>")[0]
+    assert 'name="body"' in form
+    assert 'name="is_public"' not in form
+    assert post_action(client, inc, "comment", {"body": "交换机已查过"}).status_code == 302
+    response = post_action(client, inc, "comment", {"body": "请重启", "is_public": "on"})
+    assert response.status_code == 302  # the page offers no public choice: internal
+    assert list(Comment.objects.order_by("id").values_list("body", "is_public")) == [
+        ("交换机已查过", False),
+        ("请重启", False),
+    ]
+    client.force_login(world.sys_tech)
+    form = client.get(detail_url(inc)).content.decode().split('id="action-comment"')[1]
+    assert 'name="is_public"' in form.split("</details>")[0]
+
+
 def test_comment_body_is_sanitised(client, world):
     inc = world.in_progress()
     client.force_login(world.requester)
