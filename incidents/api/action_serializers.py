@@ -2,6 +2,7 @@
 Serializers only read and validate: codes and usernames become objects here, with a message
 on the field; the services decide and write."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -26,7 +27,8 @@ class ActionSerializer(StrictSerializer):
 class AssignSerializer(ActionSerializer):
     department = CodeField(
         _("section"),
-        queryset=Department.objects.all(),
+        queryset=Department.objects.active().order_by("kind", "code"),
+        reference="api:department-list",
         help_text=_("Code of the section to assign to (dispatch, hand-over, or the same one)."),
     )
     assignee = UsernameField(
@@ -57,7 +59,8 @@ class ReturnSerializer(ReasonSerializer):
 class SuspendSerializer(ActionSerializer):
     suspend_reason = CodeField(
         _("suspend reason"),
-        queryset=SuspendReason.objects.all(),
+        queryset=SuspendReason.objects.filter(active=True).order_by("code"),
+        reference="api:suspend-reason-list",
         help_text=_("Code of a configured suspend reason; it says whether the SLA clock stops."),
     )
     resume_at = serializers.DateTimeField(
@@ -84,7 +87,8 @@ class EscalateSerializer(ActionSerializer):
 class ResolveSerializer(ActionSerializer):
     resolution_code = CodeField(
         _("resolution code"),
-        queryset=ResolutionCode.objects.all(),
+        queryset=ResolutionCode.objects.filter(active=True).order_by("code"),
+        reference="api:resolution-code-list",
         help_text=_("Code of the resolution (事件结束代码)."),
     )
     resolution = serializers.CharField(help_text=_("What was done."))
@@ -110,7 +114,8 @@ class CloseSerializer(ActionSerializer):
     )
     closing_category = CodeField(
         _("category"),
-        queryset=Category.objects.all(),
+        queryset=Category.objects.filter(active=True).order_by("sort_order", "code"),
+        reference="api:category-list",
         required=False,
         allow_null=True,
         help_text=_("Category code at closure; default: the opening category."),
@@ -125,8 +130,10 @@ class CancelSerializer(ReasonSerializer):
     reason = serializers.CharField(help_text=_("Why no work is needed (logged twice …)."))
 
 
-def action_fields(serializer_class) -> list[dict]:
-    """The fields of an action's input, for GET …/actions/."""
+def action_fields(serializer_class, request=None) -> list[dict]:
+    """The fields of an action's input, for GET …/actions/. A code field lists the codes it
+    takes (its own queryset, so the list and the check are one) and links its reference
+    endpoint."""
     out = []
     for name, field in serializer_class().fields.items():
         if isinstance(field, CodeField):
@@ -149,8 +156,18 @@ def action_fields(serializer_class) -> list[dict]:
         }
         if isinstance(field, serializers.ChoiceField):
             item["choices"] = [str(c) for c in field.choices]
+        if isinstance(field, CodeField):
+            item["values"] = [{"code": o.code, "name": o.name} for o in field.get_queryset()]
+            if field.reference:
+                path = reverse(field.reference)
+                item["reference"] = request.build_absolute_uri(path) if request else path
         out.append(item)
     return out
+
+
+class CodeValueSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(help_text=_("The name in the active language."))
 
 
 class ActionFieldSerializer(serializers.Serializer):
@@ -159,6 +176,14 @@ class ActionFieldSerializer(serializers.Serializer):
     required = serializers.BooleanField()
     help_text = serializers.CharField(allow_blank=True)
     choices = serializers.ListField(child=serializers.CharField(), required=False)
+    values = CodeValueSerializer(
+        many=True,
+        required=False,
+        help_text=_("Code fields: the codes the action takes now, with their names."),
+    )
+    reference = serializers.URLField(
+        required=False, help_text=_("Code fields: the reference endpoint listing the codes.")
+    )
 
 
 class AvailableActionSerializer(serializers.Serializer):

@@ -17,9 +17,11 @@ class CodeField(serializers.SlugRelatedField):
         "invalid": _("Give a code (text)."),
     }
 
-    def __init__(self, model_label, *, lookup=None, **kwargs):
+    def __init__(self, model_label, *, lookup=None, reference=None, **kwargs):
         self.model_label = model_label
         self.lookup = lookup  # code -> object or None, instead of the queryset (a cache)
+        # The URL name of the reference endpoint that lists the codes (GET …/actions/ links it).
+        self.reference = reference
         kwargs.setdefault("slug_field", "code")
         super().__init__(**kwargs)
 

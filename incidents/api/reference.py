@@ -1,14 +1,23 @@
-"""Reference data for systems, read-only: categories and the priority matrix (the SLA's
-policies and calendars are served by ``sla.api``)."""
+"""Reference data for systems, read-only: categories, the priority matrix, and the code lists
+the actions take (suspend reasons, resolution codes, delay reasons); the SLA's policies and
+calendars are served by ``sla.api``."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from incidents.models import Category, PriorityMatrixEntry
+from incidents.models import (
+    Category,
+    DelayReason,
+    PriorityMatrixEntry,
+    ResolutionCode,
+    SuspendReason,
+)
 from incidents.priority import DEFAULT_MATRIX
+from itsm.api.permissions import DirectoryPermission
 from itsm.api.views import ApiViewSet
 
 
@@ -34,6 +43,44 @@ class CategorySerializer(serializers.ModelSerializer):
             "sort_order",
             "active",
         ]
+
+
+class CodeSerializer(serializers.ModelSerializer):
+    """A configured code: what an action's code field takes."""
+
+    name = serializers.CharField(read_only=True, help_text=_("The name in the active language."))
+    active = serializers.BooleanField(
+        read_only=True,
+        help_text=_("Retired codes are kept for old incidents; actions refuse them."),
+    )
+
+    class Meta:
+        model = ResolutionCode
+        fields = ["code", "name", "name_zh", "name_en", "active"]
+
+
+class SuspendReasonSerializer(CodeSerializer):
+    max_duration_minutes = serializers.SerializerMethodField(
+        help_text=_("Longer suspensions need the incident manager.")
+    )
+
+    class Meta:
+        model = SuspendReason
+        fields = [
+            *CodeSerializer.Meta.fields,
+            "stops_clock",
+            "awaits_requester",
+            "max_duration_minutes",
+        ]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_max_duration_minutes(self, obj) -> int:
+        return int(obj.max_duration.total_seconds() // 60)
+
+
+class DelayReasonSerializer(CodeSerializer):
+    class Meta(CodeSerializer.Meta):
+        model = DelayReason
 
 
 class PriorityCellSerializer(serializers.Serializer):
@@ -88,3 +135,52 @@ class PriorityMatrixView(APIView):
             ]
         }
         return Response(PriorityMatrixSerializer(data).data)
+
+
+class CodeListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """A code list by code, retired ones included (with ``active``: false), for staff and
+    systems."""
+
+    permission_classes = [DirectoryPermission]
+    pagination_class = None
+    filter_backends = []
+    lookup_field = "code"
+    lookup_value_regex = r"[^/]+"
+    model = None
+
+    def get_queryset(self):
+        return self.model.objects.order_by("code")
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List suspend reasons"), tags=["reference"]),
+    retrieve=extend_schema(summary=_("One suspend reason"), tags=["reference"]),
+)
+class SuspendReasonViewSet(CodeListViewSet):
+    """Why an incident may wait (``suspend``'s ``suspend_reason``), whether that stops the SLA
+    clock, and for how long at most."""
+
+    model = SuspendReason
+    serializer_class = SuspendReasonSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List resolution codes"), tags=["reference"]),
+    retrieve=extend_schema(summary=_("One resolution code"), tags=["reference"]),
+)
+class ResolutionCodeViewSet(CodeListViewSet):
+    """The resolution codes (事件结束代码) ``resolve`` takes as ``resolution_code``."""
+
+    model = ResolutionCode
+    serializer_class = CodeSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List delay reasons"), tags=["reference"]),
+    retrieve=extend_schema(summary=_("One delay reason"), tags=["reference"]),
+)
+class DelayReasonViewSet(CodeListViewSet):
+    """Why a section overran its OLA (the delay-reason distribution of the reports)."""
+
+    model = DelayReason
+    serializer_class = DelayReasonSerializer

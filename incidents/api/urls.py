@@ -8,6 +8,9 @@ from incidents.api import reference, views
 router = SimpleRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
 router.register("categories", reference.CategoryViewSet, basename="category")
+router.register("suspend-reasons", reference.SuspendReasonViewSet, basename="suspend-reason")
+router.register("resolution-codes", reference.ResolutionCodeViewSet, basename="resolution-code")
+router.register("delay-reasons", reference.DelayReasonViewSet, basename="delay-reason")
 
 LIST_CREATE = {"get": "list", "post": "create"}
 

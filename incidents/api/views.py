@@ -285,7 +285,7 @@ class IncidentViewSet(
                     "url": request.build_absolute_uri(
                         reverse(f"api:incident-{name}", args=[incident.number])
                     ),
-                    "fields": a.action_fields(spec.serializer),
+                    "fields": a.action_fields(spec.serializer, request),
                 }
                 for name in names
                 if (spec := actions.ACTIONS[name]).serializer is not None

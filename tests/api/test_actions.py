@@ -125,6 +125,43 @@ def test_available_actions_with_their_fields(world, api):
     assert [a["name"] for a in mine["actions"]] == ["cancel"]
 
 
+def test_available_actions_list_each_code_fields_values(world, api):
+    """A client builds the action forms from the API alone: every code field lists the codes
+    it takes (active ones) with their names, and links the reference endpoint."""
+    ResolutionCode.objects.create(code="retired", name_zh="停用", name_en="Retired", active=False)
+    incident = world.in_progress()
+    body = api(world.tech).get(url(incident, "actions")).json()
+    fields = {(a["name"], f["name"]): f for a in body["actions"] for f in a["fields"]}
+    reasons = fields[("suspend", "suspend_reason")]
+    assert reasons["values"] == [
+        {"code": "awaiting_info", "name": "等待用户提供信息"},
+        {"code": "awaiting_vendor", "name": "等待厂商"},
+    ]
+    assert reasons["reference"] == "http://testserver/api/v1/suspend-reasons/"
+    codes = fields[("resolve", "resolution_code")]
+    assert codes["values"] == [{"code": "fixed", "name": "已修复"}]
+    assert codes["reference"].endswith("/api/v1/resolution-codes/")
+    sections = fields[("assign", "department")]["values"]
+    assert {"code": "systems", "name": world.systems.name} in sections
+    assert "values" not in fields[("resolve", "resolution")]
+    # What is not listed is refused, on its field, and nothing changes.
+    response = api(world.tech).post(
+        url(incident, "resolve"), {"resolution_code": "retired", "resolution": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["resolution_code"]
+    assert reload(incident).status == "in_progress"
+
+
+def test_closing_categories_are_listed_with_close(world, api):
+    incident = world.resolved()
+    body = api(world.requester).get(url(incident, "actions")).json()
+    close = next(a for a in body["actions"] if a["name"] == "close")
+    category = next(f for f in close["fields"] if f["name"] == "closing_category")
+    assert category["values"] == [{"code": "network-lan", "name": world.category.name}]
+    assert category["reference"].endswith("/api/v1/categories/")
+
+
 def test_not_allowed_now_is_409_with_allowed_actions(world, api):
     resolved = world.resolved()
     response = api(world.tech).post(url(resolved, "accept"), {}, format="json")

@@ -2,7 +2,8 @@
 
 import pytest
 
-from incidents.models import PriorityMatrixEntry
+from incidents.models import PriorityMatrixEntry, ResolutionCode
+from tests.incidents.factories import DelayReasonFactory, ResolutionCodeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,17 @@ def test_users_have_limited_fields(world, api):
 
 
 @pytest.mark.parametrize("who", ["requester", "vendor"])
-@pytest.mark.parametrize("path", ["users/", "sla/policies/", "sla/calendars/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "users/",
+        "sla/policies/",
+        "sla/calendars/",
+        "suspend-reasons/",
+        "resolution-codes/",
+        "delay-reasons/",
+    ],
+)
 def test_directory_and_sla_data_are_for_staff_and_systems(world, api, who, path):
     assert api(getattr(world, who)).get(f"{V1}{path}").status_code == 403
 
@@ -86,3 +97,37 @@ def test_priority_matrix(world, api):
     assert len(cells) == 9
     assert {"impact": 1, "urgency": 1, "priority": "P1"} in cells
     assert {"impact": 3, "urgency": 3, "priority": "P3"} in cells
+
+
+def test_suspend_reasons(world, api):
+    client = api(world.system)
+    rows = client.get(f"{V1}suspend-reasons/").json()
+    assert [r["code"] for r in rows] == ["awaiting_info", "awaiting_vendor"]
+    assert rows[0] == {
+        "code": "awaiting_info",
+        "name": "等待用户提供信息",
+        "name_zh": "等待用户提供信息",
+        "name_en": "Awaiting information from the requester",
+        "active": True,
+        "stops_clock": True,
+        "awaits_requester": True,
+        "max_duration_minutes": 3 * 24 * 60,
+    }
+    assert client.get(f"{V1}suspend-reasons/awaiting_vendor/").json()["stops_clock"] is False
+    assert client.get(f"{V1}suspend-reasons/nosuch/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "make"),
+    [("resolution-codes/", ResolutionCodeFactory), ("delay-reasons/", DelayReasonFactory)],
+)
+def test_code_lists_include_retired_codes_marked(world, api, path, make):
+    make()
+    make(code="old", name_zh="旧代码", name_en="Old", active=False)
+    client = api(world.tech)
+    rows = client.get(f"{V1}{path}").json()
+    assert [(r["code"], r["active"]) for r in rows if r["code"] == "old"] == [("old", False)]
+    assert set(rows[0]) == {"code", "name", "name_zh", "name_en", "active"}
+    assert client.get(f"{V1}{path}old/").json()["name_en"] == "Old"
+    assert client.get(f"{V1}{path}nosuch/").status_code == 404
+    assert ResolutionCode.objects.filter(code="fixed").exists()
