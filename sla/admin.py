@@ -2,11 +2,16 @@
 
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from sla import services
 from sla.choices import State
@@ -19,6 +24,7 @@ from sla.models import (
     SlaThreshold,
     WorkingPeriod,
 )
+from sla.notice import Notice, Problem, parse_notice
 from sla.selectors import clock_view
 
 # Warn about a calendar whose holiday data ends within this many days.
@@ -47,6 +53,51 @@ def _report_moved(modeladmin, request, moved) -> None:
             f"{timezone.localtime(m.new_deadline):%Y-%m-%d %H:%M}",
             messages.INFO,
         )
+
+
+# How each problem the notice reader finds is worded (sla.notice.Problem.code).
+NOTICE_PROBLEMS = {
+    "no_sections": _("No numbered sections (“一、元旦：…”) were found."),
+    "no_dates": _("No dates found in: %(text)s"),
+    "bad_date": _("Not a date: %(text)s"),
+    "unclear": _("The month is missing: %(text)s"),
+    "reversed": _("The range ends before it starts: %(text)s"),
+    "total": _("The notice says %(said)d days but the dates give %(n)d: %(text)s"),
+    "weekday": _(
+        "%(date)s is a %(actual)s, the notice says %(said)s: is the year right? (%(text)s)"
+    ),
+    "twice": _("%(date)s is given twice: %(text)s"),
+}
+
+
+def notice_problem_message(problem: Problem) -> str:
+    message = str(NOTICE_PROBLEMS.get(problem.code, _("Cannot read: %(text)s")))
+    message = message % {"text": problem.text, **problem.params}
+    return f"{problem.section}: {message}" if problem.section else message
+
+
+class HolidayNoticeForm(forms.Form):
+    """Step one of the import: the year and the text of the State Council's notice."""
+
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
+    text = forms.CharField(
+        label=_("text of the notice"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 100}),
+        help_text=_(
+            "Paste the numbered list of the State Council's notice "
+            "(“一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。…”)."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if "year" in data and "text" in data:
+            notice = parse_notice(data["text"], year=data["year"])
+            if notice.problems:
+                raise ValidationError([notice_problem_message(p) for p in notice.problems])
+            data["notice"] = notice
+        return data
 
 
 class WorkingPeriodInline(admin.TabularInline):
@@ -84,7 +135,79 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_zh", "name_en"]
     readonly_fields = ["revision"]
     inlines = [WorkingPeriodInline, CalendarDayInline]
-    actions = ["load_china", "replan"]
+    actions = ["load_china", "import_holidays", "replan"]
+    change_form_template = "admin/sla/businesscalendar/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/import-holidays/",
+                self.admin_site.admin_view(self.import_holidays_view),
+                name="sla_businesscalendar_import_holidays",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description=_("Import the year's holidays (State Council notice)"))
+    def import_holidays(self, request, queryset):
+        calendars = list(queryset[:2])
+        if len(calendars) != 1:
+            self.message_user(request, _("Choose exactly one calendar."), messages.ERROR)
+            return None
+        return redirect("admin:sla_businesscalendar_import_holidays", calendars[0].pk)
+
+    def import_holidays_view(self, request, pk: int):
+        """Paste the notice and the year, review the days it gives, then save them: the
+        calendar's data is extended to the year's end and its running clocks re-planned."""
+        calendar = get_object_or_404(BusinessCalendar, pk=pk)
+        if not self.has_change_permission(request, calendar):
+            raise PermissionDenied
+        notice: Notice | None = None
+        if request.method == "POST":
+            form = HolidayNoticeForm(request.POST)
+            if form.is_valid():
+                notice = form.cleaned_data["notice"]
+                if "confirm" in request.POST:
+                    try:
+                        result = services.calendar_import_year(
+                            calendar=calendar,
+                            year=notice.year,
+                            holidays={d.date: d.name for d in notice.holidays},
+                            workdays={d.date: d.name for d in notice.workdays},
+                        )
+                    except ValidationError as exc:
+                        form.add_error(None, exc)
+                    else:
+                        self.message_user(
+                            request,
+                            gettext(
+                                "%(calendar)s: %(created)d days added, %(updated)d changed; "
+                                "data until %(until)s."
+                            )
+                            % {
+                                "calendar": calendar.code,
+                                "created": result.load.created,
+                                "updated": result.load.updated,
+                                "until": result.load.valid_until,
+                            },
+                            messages.SUCCESS,
+                        )
+                        _report_moved(self, request, result.moved)
+                        return redirect("admin:sla_businesscalendar_change", calendar.pk)
+        else:
+            year = (calendar.valid_until or timezone.localdate()).year + 1
+            form = HolidayNoticeForm(initial={"year": year})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import the year's holidays: %(calendar)s") % {"calendar": calendar},
+            "opts": self.model._meta,
+            "original": calendar,
+            "form": form,
+            "notice": notice if form.is_valid() else None,
+            "days_url": reverse("admin:sla_calendarday_changelist")
+            + f"?calendar__id__exact={calendar.pk}",
+        }
+        return TemplateResponse(request, "admin/sla/businesscalendar/import_holidays.html", context)
 
     @admin.display(description=_("holiday data"))
     def data_status(self, obj):

@@ -12,7 +12,9 @@ The arithmetic they share is ``sla.clockmath`` (no queries). ``sla`` never impor
 """
 
 from sla.services.calendars import (
+    ImportResult,
     LoadResult,
+    calendar_import_year,
     calendar_load_china,
     calendar_load_days,
     calendar_touch,
@@ -40,12 +42,14 @@ from sla.services.tick import TickResult, sla_tick
 
 __all__ = [
     "ClocksMoved",
+    "ImportResult",
     "LoadResult",
     "Moved",
     "OpeningClocks",
     "TickResult",
     "business_days_before",
     "business_limit_exceeded",
+    "calendar_import_year",
     "calendar_load_china",
     "calendar_load_days",
     "calendar_touch",

@@ -1,16 +1,19 @@
 """Writes on business calendars: record an edit so that every process rebuilds the
-calendar, and load statutory holidays and adjusted working days."""
+calendar, load statutory holidays and adjusted working days, import a year's notice."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from sla.choices import DayKind
 from sla.models import BusinessCalendar, CalendarDay
+from sla.services.replan import clocks_replan
 
 
 def calendar_touch(*, calendar: BusinessCalendar) -> None:
@@ -88,3 +91,63 @@ def calendar_load_china(*, calendar: BusinessCalendar) -> LoadResult:
         first_year=min(years),
         last_year=max(years),
     )
+
+
+@dataclass
+class ImportResult:
+    """What importing a year's holidays did: the days written, the deadlines moved."""
+
+    load: LoadResult
+    moved: list
+
+
+def calendar_import_year(
+    *,
+    calendar: BusinessCalendar,
+    year: int,
+    holidays: dict[date, str],
+    workdays: dict[date, str],
+) -> ImportResult:
+    """Write one year's holidays and adjusted working days (read from the State Council's
+    notice and reviewed by an administrator), extend the data to the year's end and re-plan
+    the calendar's running clocks so that their deadlines follow.
+
+    Refused, with nothing written: a 24×7 calendar, no days at all, a day outside the year
+    (except the days next to its ends a notice may give, such as 12月30日 of the year
+    before), a day given as both, and a year that would leave the data with a hole."""
+    errors = []
+    if calendar.always_open:
+        errors.append(gettext("A 24×7 calendar has no holidays."))
+    if not holidays and not workdays:
+        errors.append(gettext("No holidays or adjusted working days to save."))
+    window = (date(year - 1, 12, 1), date(year + 1, 1, 31))
+    for day in sorted({*holidays, *workdays}):
+        if not window[0] <= day <= window[1]:
+            errors.append(gettext("%(date)s is not in %(year)d.") % {"date": day, "year": year})
+    for day in sorted(set(holidays) & set(workdays)):
+        errors.append(gettext("%(date)s is both a holiday and a working day.") % {"date": day})
+    if calendar.valid_until is not None and year > calendar.valid_until.year + 1:
+        errors.append(
+            gettext("The calendar's data ends on %(end)s: import %(next)d before %(year)d.")
+            % {"end": calendar.valid_until, "next": calendar.valid_until.year + 1, "year": year}
+        )
+    if calendar.valid_from is not None and year < calendar.valid_from.year - 1:
+        errors.append(
+            gettext("The calendar's data starts on %(start)s: import %(previous)d before %(year)d.")
+            % {
+                "start": calendar.valid_from,
+                "previous": calendar.valid_from.year - 1,
+                "year": year,
+            }
+        )
+    if errors:
+        raise ValidationError(errors)
+    load = calendar_load_days(
+        calendar=calendar,
+        holidays=holidays,
+        workdays=workdays,
+        first_year=year,
+        last_year=year,
+    )
+    # After the days are committed: each incident is re-planned in its own transaction.
+    return ImportResult(load=load, moved=clocks_replan(calendars=[calendar]))
