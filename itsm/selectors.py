@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from itsm import configcache
 from itsm.models import Department, Membership, Notification, NotificationPreference
@@ -51,6 +51,15 @@ def department_directory() -> QuerySet[Department]:
 def users_with_role(*roles: str) -> list:
     """The active users holding any of the roles."""
     return list(User.objects.filter(groups__name__in=roles, is_active=True).distinct())
+
+
+def administrators() -> list:
+    """The active holders of the administrator role and the active superusers."""
+    return list(
+        User.objects.filter(
+            Q(groups__name=Role.ADMINISTRATOR) | Q(is_superuser=True), is_active=True
+        ).distinct()
+    )
 
 
 def section_leads(department: Department | None) -> list:

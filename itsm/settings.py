@@ -80,6 +80,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "itsm.context_processors.navigation",
+                # The admin's banner about calendars whose data runs out (docs/sla.md).
+                "sla.context_processors.calendar_warnings",
             ],
         },
     },
@@ -354,6 +356,13 @@ CELERY_BEAT_SCHEDULE["sla.tick"] = {
     "task": "sla.tick",
     "schedule": SLA_TICK_SECONDS,
     "options": {"expires": max(SLA_TICK_SECONDS - 5, 1)},
+}
+# Once a day: warn the administrators about calendars whose holiday data runs out
+# (sla.services.calendar_data_warnings_send; once per calendar and end date).
+CELERY_BEAT_SCHEDULE["sla.calendar_data_warnings"] = {
+    "task": "sla.calendar_data_warnings",
+    "schedule": 24 * 3600,
+    "options": {"expires": 23 * 3600},
 }
 
 # --- REST API (docs/api.md) ------------------------------------------------------------------

@@ -25,10 +25,7 @@ from sla.models import (
     WorkingPeriod,
 )
 from sla.notice import Notice, Problem, parse_notice
-from sla.selectors import clock_view
-
-# Warn about a calendar whose holiday data ends within this many days.
-DATA_WARNING_DAYS = 60
+from sla.selectors import CALENDAR_WARNING_DAYS, clock_view
 
 
 def _duration(value: timedelta | None) -> str:
@@ -218,7 +215,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
             return format_html('<span style="color:#b00">⚠ {}</span>', _("no data range"))
         if obj.valid_until < today:
             return format_html('<span style="color:#b00">⚠ {}</span>', _("ended"))
-        if obj.valid_until < today + timedelta(days=DATA_WARNING_DAYS):
+        if obj.valid_until < today + timedelta(days=CALENDAR_WARNING_DAYS):
             return format_html(
                 '<span style="color:#b60">⚠ {}</span>', _("ends soon: add next year")
             )

@@ -10,3 +10,8 @@ class SlaConfig(AppConfig):
         from itsm.demo import demo_seeder_register
 
         demo_seeder_register("sla.demo")
+
+        from itsm.notification_kinds import notification_kind_register
+        from sla.services import CALENDAR_DATA_ENDING
+
+        notification_kind_register(CALENDAR_DATA_ENDING, _("Calendar data running out"))

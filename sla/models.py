@@ -68,6 +68,15 @@ class BusinessCalendar(VersionedModel, BilingualName):
         help_text=_("Raised on every edit; cached working calendars are rebuilt when it moves."),
     )
     active = models.BooleanField(_("active"), default=True)
+    data_warning_sent_for = models.DateField(
+        _("data warning sent for"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The end of data the administrators were last warned about (once per end date)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("business calendar")

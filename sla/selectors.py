@@ -213,7 +213,11 @@ def clocks_with_calendar_gap():
     )
 
 
-def calendars_running_out(*, within_days: int = 60, today: date | None = None):
+# Administrators are warned this many days before a calendar's holiday data ends.
+CALENDAR_WARNING_DAYS = 60
+
+
+def calendars_running_out(*, within_days: int = CALENDAR_WARNING_DAYS, today: date | None = None):
     """Active calendars whose holiday data ends within ``within_days`` (or already ended)."""
     today = today or timezone.localdate()
     return BusinessCalendar.objects.filter(
@@ -221,3 +225,8 @@ def calendars_running_out(*, within_days: int = 60, today: date | None = None):
         always_open=False,
         valid_until__lt=today + timedelta(days=within_days),
     )
+
+
+def calendars_run_out(*, today: date | None = None):
+    """Active calendars whose holiday data ended before ``today`` (/healthz)."""
+    return calendars_running_out(within_days=0, today=today)

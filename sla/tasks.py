@@ -1,4 +1,5 @@
-"""Celery tasks of the SLA app: the beat tick, thin around ``sla.services.sla_tick``."""
+"""Celery tasks of the SLA app: the beat tick (thin around ``sla.services.sla_tick``) and the
+daily warning about calendars whose holiday data runs out."""
 
 from celery import shared_task
 from django.conf import settings
@@ -30,3 +31,16 @@ def tick(batch_size: int | None = None) -> dict:
     if result.more_due:
         tick.apply_async(kwargs={"batch_size": batch_size})
     return result.as_dict()
+
+
+@shared_task(
+    name="sla.calendar_data_warnings",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=2,
+    retry_backoff=10,
+    ignore_result=True,
+)
+def calendar_data_warnings() -> list[str]:
+    """Warn the administrators about calendars whose data runs out (once per end date)."""
+    return services.calendar_data_warnings_send()

@@ -12,8 +12,10 @@ The arithmetic they share is ``sla.clockmath`` (no queries). ``sla`` never impor
 """
 
 from sla.services.calendars import (
+    CALENDAR_DATA_ENDING,
     ImportResult,
     LoadResult,
+    calendar_data_warnings_send,
     calendar_import_year,
     calendar_load_china,
     calendar_load_days,
@@ -41,6 +43,7 @@ from sla.services.replan import Moved, clocks_replan
 from sla.services.tick import TickResult, sla_tick
 
 __all__ = [
+    "CALENDAR_DATA_ENDING",
     "ClocksMoved",
     "ImportResult",
     "LoadResult",
@@ -49,6 +52,7 @@ __all__ = [
     "TickResult",
     "business_days_before",
     "business_limit_exceeded",
+    "calendar_data_warnings_send",
     "calendar_import_year",
     "calendar_load_china",
     "calendar_load_days",

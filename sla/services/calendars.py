@@ -9,10 +9,15 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 
+from itsm import selectors as itsm_selectors
+from itsm.services import notification_queue
 from sla.choices import DayKind
 from sla.models import BusinessCalendar, CalendarDay
+from sla.selectors import calendars_running_out
 from sla.services.replan import clocks_replan
 
 
@@ -151,3 +156,47 @@ def calendar_import_year(
     )
     # After the days are committed: each incident is re-planned in its own transaction.
     return ImportResult(load=load, moved=clocks_replan(calendars=[calendar]))
+
+
+# The notification kind of the warning (registered from sla.apps).
+CALENDAR_DATA_ENDING = "sla.calendar_data_ending"
+
+
+def calendar_data_warnings_send(*, today: date | None = None) -> list[str]:
+    """Tell the administrators about each active calendar whose holiday data ends within
+    ``CALENDAR_WARNING_DAYS`` (or has ended): once per calendar and end date, whatever
+    retries or concurrent runs happen (the row is locked and records the end date it was
+    sent for). Returns the codes of the calendars warned about."""
+    today = today or timezone.localdate()
+    warned = []
+    for pk in calendars_running_out(today=today).values_list("pk", flat=True):
+        with transaction.atomic():
+            calendar = calendars_running_out(today=today).select_for_update().filter(pk=pk).first()
+            if calendar is None or calendar.data_warning_sent_for == calendar.valid_until:
+                continue
+            end = calendar.valid_until
+            if end < today:
+                subject = gettext(
+                    "The holiday data of calendar %(calendar)s ran out on %(end)s"
+                ) % {"calendar": calendar.code, "end": end}
+            else:
+                subject = gettext("The holiday data of calendar %(calendar)s ends on %(end)s") % {
+                    "calendar": calendar.code,
+                    "end": end,
+                }
+            body = gettext(
+                "Beyond %(end)s the calendar counts ordinary weekdays and weekends, and the "
+                "clocks whose deadlines fall there are flagged with a calendar gap. Import "
+                "the State Council's holiday notice for %(year)d on the calendar's admin page "
+                "(“Import the year's holidays”)."
+            ) % {"end": end, "year": end.year + 1}
+            notification_queue(
+                recipients=itsm_selectors.administrators(),
+                event=CALENDAR_DATA_ENDING,
+                subject=subject,
+                body=body,
+                url=reverse("admin:sla_businesscalendar_change", args=[calendar.pk]),
+            )
+            BusinessCalendar.objects.filter(pk=pk).update(data_warning_sent_for=end)
+            warned.append(calendar.code)
+    return warned
