@@ -1,7 +1,33 @@
-"""Liveness checks of the database and the message broker, for /healthz."""
+"""Liveness checks of the database and the message broker, for /healthz, and the registry of
+details the apps add to it (``health_detail_register``: reported, never failing liveness)."""
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connections
+
+# name -> a function returning what to report (JSON-serialisable), or something empty when
+# all is well. Filled by the apps from their AppConfig.ready() (sla: calendars run out).
+_DETAILS: dict[str, Callable[[], object]] = {}
+
+
+def health_detail_register(name: str, report: Callable[[], object]) -> None:
+    """Add a detail to /healthz (idempotent for the same name)."""
+    _DETAILS[name] = report
+
+
+def health_details() -> dict:
+    """The non-empty details, by name. A detail that fails reports its error; a detail never
+    makes the service unhealthy (it is for monitoring to alert on, not to restart for)."""
+    details = {}
+    for name, report in _DETAILS.items():
+        try:
+            value = report()
+        except Exception as exc:  # noqa: BLE001 - a broken detail must not break /healthz
+            value = f"{type(exc).__name__}: {exc}".strip()
+        if value:
+            details[name] = value
+    return details
 
 
 def check_database() -> str | None:

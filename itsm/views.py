@@ -21,13 +21,17 @@ from itsm.roles import INTERNAL_STAFF_ROLES, Role, user_roles
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the broker answer, 503 naming what is wrong otherwise."""
+    """200 when the database and the broker answer, 503 naming what is wrong otherwise; the
+    apps' details (a calendar whose data ran out) are reported without changing the status."""
     checks = {"database": health.check_database(), "broker": health.check_broker()}
     ok = all(v is None for v in checks.values())
     body = {
         "status": "ok" if ok else "unavailable",
         "checks": {name: ("ok" if err is None else err) for name, err in checks.items()},
     }
+    details = health.health_details() if checks["database"] is None else {}
+    if details:
+        body["details"] = details
     return JsonResponse(body, status=200 if ok else 503)
 
 

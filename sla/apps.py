@@ -15,3 +15,9 @@ class SlaConfig(AppConfig):
         from sla.services import CALENDAR_DATA_ENDING
 
         notification_kind_register(CALENDAR_DATA_ENDING, _("Calendar data running out"))
+
+        # /healthz reports a calendar whose data has run out (itsm never imports sla).
+        from itsm.health import health_detail_register
+        from sla.selectors import calendars_run_out
+
+        health_detail_register("calendars", calendars_run_out)

@@ -227,6 +227,12 @@ def calendars_running_out(*, within_days: int = CALENDAR_WARNING_DAYS, today: da
     )
 
 
-def calendars_run_out(*, today: date | None = None):
-    """Active calendars whose holiday data ended before ``today`` (/healthz)."""
-    return calendars_running_out(within_days=0, today=today)
+def calendars_run_out(*, today: date | None = None) -> dict[str, str]:
+    """Active calendars whose holiday data ended before ``today``, for /healthz:
+    ``{"standard": "ran out on 2026-12-31"}`` (machine-read, not translated)."""
+    return {
+        code: f"ran out on {end:%Y-%m-%d}"
+        for code, end in calendars_running_out(within_days=0, today=today)
+        .order_by("code")
+        .values_list("code", "valid_until")
+    }

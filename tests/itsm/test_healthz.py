@@ -98,3 +98,38 @@ def test_healthz_ok_on_embedded_defaults(tmp_path):
         "status": 200,
         "body": {"status": "ok", "checks": {"database": "ok", "broker": "ok"}},
     }
+
+
+@pytest.mark.django_db
+def test_healthz_reports_a_calendar_that_ran_out_and_stays_up(client, time_machine):
+    from datetime import date
+
+    from sla.models import BusinessCalendar
+
+    BusinessCalendar.objects.create(code="standard", name_zh="标准", valid_until=date(2026, 12, 31))
+    BusinessCalendar.objects.create(code="future", name_zh="未来", valid_until=date(2027, 12, 31))
+    BusinessCalendar.objects.create(code="p1", name_zh="7×24", always_open=True)
+    time_machine.move_to("2026-12-31T23:00:00+08:00", tick=False)
+    assert "details" not in client.get("/healthz").json()  # the last day is still known
+    time_machine.move_to("2027-01-01T00:30:00+08:00", tick=False)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "broker": "ok"},
+        "details": {"calendars": {"standard": "ran out on 2026-12-31"}},
+    }
+
+
+@pytest.mark.django_db
+def test_a_broken_detail_is_reported_and_does_not_fail_liveness(client, monkeypatch):
+    from itsm import health
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(health._DETAILS, "broken", broken)
+    monkeypatch.setitem(health._DETAILS, "quiet", dict)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["details"] == {"broken": "RuntimeError: boom"}
