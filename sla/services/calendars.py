@@ -83,12 +83,16 @@ def calendar_load_days(
 
 
 def calendar_load_china(*, calendar: BusinessCalendar) -> LoadResult:
-    """Load the Chinese statutory calendar the ``chinesecalendar`` package knows."""
+    """Load the Chinese statutory calendar the installed ``chinesecalendar`` package knows.
+
+    The years covered are the package's own range, read from its data as the package itself
+    does (the first and last year of its ``holidays``), never a fixed year: installing a
+    newer release and loading again extends the calendar to the years it adds."""
     import chinese_calendar
 
     holidays = {d: str(n) for d, n in chinese_calendar.holidays.items()}
     workdays = {d: str(n) for d, n in chinese_calendar.workdays.items()}
-    years = [d.year for d in (*holidays, *workdays)]
+    years = [d.year for d in holidays]
     return calendar_load_days(
         calendar=calendar,
         holidays=holidays,

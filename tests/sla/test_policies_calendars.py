@@ -265,3 +265,50 @@ def test_working_period_and_calendar_constraints():
     calendar = standard_calendar(china=False)
     with pytest.raises(IntegrityError):
         WorkingPeriod.objects.create(calendar=calendar, weekday=5, start=time(12), end=time(9))
+
+
+def test_load_china_covers_the_installed_package_s_years(db, capsys):
+    import chinese_calendar
+
+    call_command("load_china_calendar")
+    calendar = BusinessCalendar.objects.get(code="standard")
+    assert calendar.valid_from == date(min(chinese_calendar.holidays).year, 1, 1)
+    assert calendar.valid_until == date(max(chinese_calendar.holidays).year, 12, 31)
+    assert "replan_clocks --calendar standard" in capsys.readouterr().out
+
+
+def test_load_china_picks_up_a_newer_package(db, monkeypatch, capsys):
+    import chinese_calendar
+
+    call_command("load_china_calendar")
+    last = max(chinese_calendar.holidays).year
+    capsys.readouterr()
+    # A newer release of the package knows one more year.
+    new_year, worked = date(last + 1, 1, 1), date(last + 1, 2, 6)
+    monkeypatch.setattr(
+        chinese_calendar, "holidays", {**chinese_calendar.holidays, new_year: "New Year's Day"}
+    )
+    monkeypatch.setattr(
+        chinese_calendar, "workdays", {**chinese_calendar.workdays, worked: "Spring Festival"}
+    )
+    call_command("load_china_calendar")
+    calendar = BusinessCalendar.objects.get(code="standard")
+    assert calendar.valid_until == date(last + 1, 12, 31)
+    days = dict(CalendarDay.objects.filter(calendar=calendar).values_list("date", "kind"))
+    assert days[new_year] == DayKind.HOLIDAY
+    assert days[worked] == DayKind.WORKDAY
+    assert "2 days created" in capsys.readouterr().out
+
+
+def test_load_china_range_is_the_package_s_own(db, monkeypatch):
+    """The package refuses a year its holidays do not cover, whatever its workdays hold."""
+    import chinese_calendar
+
+    last = max(chinese_calendar.holidays).year
+    stray = date(last + 1, 1, 2)
+    monkeypatch.setattr(chinese_calendar, "workdays", {**chinese_calendar.workdays, stray: "x"})
+    with pytest.raises(NotImplementedError):
+        chinese_calendar.is_workday(stray)
+    call_command("load_china_calendar")
+    calendar = BusinessCalendar.objects.get(code="standard")
+    assert calendar.valid_until == date(last, 12, 31)

@@ -43,3 +43,8 @@ class Command(BaseCommand):
                 f"{result.unchanged} unchanged; data {result.valid_from} – {result.valid_until}"
             )
         )
+        if result.created or result.updated:
+            self.stdout.write(
+                f"run `manage.py replan_clocks --calendar {cal.code}` so that running clocks "
+                "follow the new days"
+            )
