@@ -171,3 +171,22 @@ def test_admin_action_opens_the_import_for_one_calendar(admin_client, sla_demo):
         follow=True,
     )
     assert "请只选择一个日历" in both.content.decode()
+
+
+def test_beyond_the_data_weekdays_work_and_weekends_rest_until_the_import(sla_demo):
+    """docs/sla.md, “When the data runs out”: plain weekdays beyond valid_until."""
+    from datetime import timedelta
+
+    from sla.calendars import working_calendar
+    from tests.sla.conftest import sh
+
+    calendar = BusinessCalendar.objects.get(code="standard")
+    hour = timedelta(hours=1)
+    wc = working_calendar(calendar)
+    assert wc.add(sh(2026, 12, 31, 17, 0), hour) == sh(2027, 1, 1, 9, 0)  # 元旦 worked
+    assert wc.add(sh(2027, 1, 1, 17, 0), hour) == sh(2027, 1, 4, 9, 0)  # weekend off
+    services.calendar_import_year(
+        calendar=calendar, year=2027, holidays={date(2027, 1, 1): "元旦"}, workdays={}
+    )
+    calendar.refresh_from_db()
+    assert working_calendar(calendar).add(sh(2026, 12, 31, 17, 0), hour) == sh(2027, 1, 4, 9, 0)
