@@ -190,3 +190,12 @@ def test_beyond_the_data_weekdays_work_and_weekends_rest_until_the_import(sla_de
     )
     calendar.refresh_from_db()
     assert working_calendar(calendar).add(sh(2026, 12, 31, 17, 0), hour) == sh(2027, 1, 4, 9, 0)
+
+
+def test_staff_without_the_calendar_permission_cannot_import(client, make_user, sla_demo):
+    client.force_login(make_user("administrator"))  # staff, but no sla permissions
+    calendar = BusinessCalendar.objects.get(code="standard")
+    url = reverse("admin:sla_businesscalendar_import_holidays", args=[calendar.pk])
+    response = client.post(url, {"year": 2027, "text": NOTICE_2027, "confirm": "1"})
+    assert response.status_code == 403
+    assert _days(calendar) == []
