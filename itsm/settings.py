@@ -4,6 +4,7 @@ With no ``DATABASE_URL`` the project runs on SQLite in ``var/``; with no ``REDIS
 Celery uses kombu's file-system transport in ``var/``, so a fresh clone needs only Python.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "bootstrap",
+    "axes",
     "itsm",
     "sla",
     "incidents",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: it turns a login that axes locked out into the lockout answer (itsm/logins.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "itsm.urls"
@@ -114,6 +118,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -189,6 +198,32 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Periodic tasks; each app's issue adds its entries here (name -> task, schedule, expires).
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# --- Client addresses and sign-in lockout (docs/operations.md) --------------------------------
+# How many reverse proxies in front of gunicorn append the client's address to
+# X-Forwarded-For. 0 (the default): the client address is REMOTE_ADDR and X-Forwarded-For is
+# ignored, because any client can write it. With N, the Nth entry from the right is used.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# django-axes (itsm/logins.py): failed sign-ins are counted per account and address, per
+# account (from any address) and per address (for any account); reaching a limit locks the
+# sign-in for LOGIN_LOCKOUT_MINUTES after the last failure. Administrators see and lift the
+# locks in the admin ("Access attempts"); every failure stays in "Access failures".
+AXES_ENABLED = env.bool("LOGIN_LOCKOUT_ENABLED", default=True)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+LOGIN_FAILURE_LIMITS = [
+    env.int("LOGIN_FAILURE_LIMIT", default=5),
+    env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=20),
+    env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50),
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMITS[0]
+AXES_HANDLER = "itsm.logins.LoginLockHandler"
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+# Attempts refused while locked are not counted: one address cannot push an account to its
+# own limit (locking its owner out everywhere) beyond the account-and-address limit.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "itsm.logins.client_address"
+AXES_LOCKOUT_CALLABLE = "itsm.logins.lockout_response"
+
 # --- REST framework ---------------------------------------------------------------------
 # The API (docs/api.md): tokens for systems, sessions for the browser; per-token rates.
 REST_FRAMEWORK = {
@@ -209,6 +244,8 @@ REST_FRAMEWORK = {
         # Password logins for a token, per client address.
         "auth": env.str("API_AUTH_THROTTLE_RATE", default="20/min"),
     },
+    # The client address of the throttles: REMOTE_ADDR unless proxies are trusted (below).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "EXCEPTION_HANDLER": "itsm.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

@@ -38,8 +38,11 @@ class TokenRequestSerializer(StrictSerializer):
     )
 
     def validate(self, attrs):
+        request = self.context.get("request")
         user = authenticate(
-            request=self.context.get("request"),
+            # The Django request: django-axes marks a locked-out login on it, and its
+            # middleware answers for it (itsm/logins.py).
+            request=getattr(request, "_request", request),
             username=attrs["username"],
             password=attrs["password"],
         )

@@ -1,6 +1,8 @@
 """Authentication and throttling: tokens for systems, sessions for the browser, 429."""
 
 import pytest
+from axes.models import AccessAttempt
+from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -219,3 +221,48 @@ def test_throttle_counters_are_shared_through_redis_when_configured(settings):
     if product_settings.REDIS_URL:
         assert product_settings.CACHES["api"]["BACKEND"].endswith("RedisCache")
     assert product_settings.API_THROTTLE_CACHE == "api"
+
+
+def _token(password, address="10.0.0.1", username="w_agent", **extra):
+    client = APIClient(REMOTE_ADDR=address, **extra)
+    return client.post(TOKEN_URL, {"username": username, "password": password}, format="json")
+
+
+def test_token_logins_lock_out_per_account_and_address(world):
+    for _ in range(4):
+        assert _token("wrong").status_code == 400
+    response = _token("wrong")
+    assert response.status_code == 429
+    assert "服务台" in response.json()["detail"]
+    assert 14 * 60 <= int(response["Retry-After"]) <= 15 * 60
+    # The right password is refused from there, and no token is made …
+    assert _token(PASSWORD).status_code == 429
+    assert not Token.objects.exists()
+    # … but not from elsewhere.
+    assert _token(PASSWORD, address="10.0.0.2").status_code == 200
+
+
+def test_token_logins_lock_out_per_account_from_many_addresses(world):
+    for n in range(20):
+        response = _token("wrong", address=f"10.1.0.{n}")
+    assert response.status_code == 429
+    assert _token(PASSWORD, address="10.2.0.1").status_code == 429
+
+
+def test_token_and_browser_logins_share_one_lock(world):
+    client = Client(REMOTE_ADDR="10.0.0.1")
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "w_agent", "password": "wrong"})
+    assert _token(PASSWORD).status_code == 429
+    AccessAttempt.objects.all().delete()  # what the admin's delete does
+    assert _token(PASSWORD).status_code == 200
+
+
+def test_token_throttle_ignores_a_forged_forwarded_for(world, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api": "1000/min", "auth": "3/min"},
+    }
+    for n in range(3):
+        _token("bad", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    assert _token(PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.9").status_code == 429
