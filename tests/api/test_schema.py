@@ -120,6 +120,19 @@ def test_incident_fields_are_described(openapi):
 
 
 @pytest.mark.django_db
+def test_the_schema_and_its_docs_are_public_and_the_same_for_everyone(client, make_user):
+    """Decided public (docs/api.md, top): anonymous callers get it, a bad token does
+    not hide it, and a signed-in caller gets exactly the same document."""
+    anonymous = client.get(SCHEMA_URL)
+    assert anonymous.status_code == 200
+    for page in ("/api/docs/", "/api/redoc/"):
+        assert client.get(page).status_code == 200
+    assert client.get(SCHEMA_URL, HTTP_AUTHORIZATION="Token stale").content == anonymous.content
+    client.force_login(make_user("administrator", is_staff=True, is_superuser=True))
+    assert client.get(SCHEMA_URL).content == anonymous.content
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
 def test_docs_are_served_without_internet(client, page):
     response = client.get(page)
