@@ -178,3 +178,9 @@ def test_admin_login_is_locked_too(make_user):
 def test_force_login_still_works(client, make_user):
     client.force_login(make_user(Role.AGENT))
     assert client.get("/").status_code == 200
+
+
+def test_a_nul_in_the_username_is_a_form_error_not_a_500():
+    _client, response = sign_in("agent\x007", "wrong")
+    assert response.status_code == 200
+    assert not AccessAttempt.objects.exists()
