@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.db.models import Max, Q, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -50,6 +50,18 @@ class LoginLockHandler(AxesDatabaseHandler):
             if failures:
                 worst = max(worst, failures - limit + base)
         return worst
+
+
+def login_logs_purge(*, now=None) -> int:
+    """Delete sign-in audit rows (successes and failures) older than
+    ``LOGIN_LOG_RETENTION_DAYS`` (0 keeps them for ever); the daily beat task runs it."""
+    days = settings.LOGIN_LOG_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _ = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()
+    failures, _ = AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()
+    return deleted + failures
 
 
 def lock_lifts_at(request: HttpRequest, credentials: dict | None):

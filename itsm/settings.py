@@ -221,6 +221,14 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=1
 # own limit (locking its owner out everywhere) beyond the account-and-address limit.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The audit of sign-ins (admin: Access logs, Access failures) is pruned daily beyond this
+# many days; 0 keeps it for ever.
+LOGIN_LOG_RETENTION_DAYS = env.int("LOGIN_LOG_RETENTION_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["itsm.purge_login_logs"] = {
+    "task": "itsm.purge_login_logs",
+    "schedule": 24 * 3600,
+    "options": {"expires": 23 * 3600},
+}
 AXES_CLIENT_IP_CALLABLE = "itsm.logins.client_address"
 AXES_LOCKOUT_CALLABLE = "itsm.logins.lockout_response"
 

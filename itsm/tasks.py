@@ -7,7 +7,7 @@ and never import this module; ``ItsmConfig.ready`` imports it so every process k
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from itsm import services, webhooks
+from itsm import logins, services, webhooks
 from itsm.api.idempotency import purge_idempotency_keys as idempotency_keys_purge
 
 # A lost database connection is worth a few quick retries; anything else in a delivery is
@@ -76,3 +76,9 @@ def purge_notifications() -> int:
 def purge_idempotency_keys() -> int:
     """Forget Idempotency-Keys older than API_IDEMPOTENCY_TTL_HOURS."""
     return idempotency_keys_purge()
+
+
+@shared_task(name="itsm.purge_login_logs", acks_late=True, max_retries=0, ignore_result=True)
+def purge_login_logs() -> int:
+    """Forget sign-in audit rows older than LOGIN_LOG_RETENTION_DAYS."""
+    return logins.login_logs_purge()

@@ -4,7 +4,7 @@ address; the message, the admin that shows and lifts the lock, the audit, proxie
 from datetime import timedelta
 
 import pytest
-from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.utils import timezone, translation
@@ -184,3 +184,22 @@ def test_a_nul_in_the_username_is_a_form_error_not_a_500():
     _client, response = sign_in("agent\x007", "wrong")
     assert response.status_code == 200
     assert not AccessAttempt.objects.exists()
+
+
+def test_the_sign_in_audit_is_pruned_after_the_retention(settings):
+    from itsm.tasks import purge_login_logs
+
+    assert settings.CELERY_BEAT_SCHEDULE["itsm.purge_login_logs"]["options"]["expires"]
+    settings.LOGIN_LOG_RETENTION_DAYS = 30
+    old = timezone.now() - timedelta(days=31)
+    for model in (AccessLog, AccessFailureLog):
+        model.objects.create(username="a", ip_address="10.0.0.1", user_agent="x", path_info="/")
+        model.objects.create(username="b", ip_address="10.0.0.1", user_agent="x", path_info="/")
+        model.objects.filter(username="a").update(attempt_time=old)
+    assert purge_login_logs() == 2
+    assert set(AccessLog.objects.values_list("username", flat=True)) == {"b"}
+    assert set(AccessFailureLog.objects.values_list("username", flat=True)) == {"b"}
+    settings.LOGIN_LOG_RETENTION_DAYS = 0
+    AccessLog.objects.update(attempt_time=old)
+    assert purge_login_logs() == 0
+    assert AccessLog.objects.exists()
