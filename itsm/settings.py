@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Text PostgreSQL cannot store (NUL, lone surrogates) answers 400 (itsm/textguard.py).
+    "itsm.textguard.RefuseBadTextMiddleware",
     # Last: it turns a login that axes locked out into the lockout answer (itsm/logins.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -245,6 +247,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bounded in depth and refusing text PostgreSQL cannot store (itsm/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "itsm.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["itsm.api.throttling.ApiRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         # Requests per token (per user for sessions); "" for no limit.

@@ -17,7 +17,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -32,6 +32,7 @@ from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
 from itsm.api.exceptions import PreconditionFailed, TransitionConflict, service_errors
 from itsm.api.pagination import ApiCursorPagination, cursor_pagination
+from itsm.api.parsers import JSONParser
 from itsm.api.views import ApiViewSet
 from itsm.roles import (
     INCIDENT_CREATE_ROLES,

@@ -209,13 +209,13 @@ class ItsmAutoSchema(AutoSchema):
         return params
 
     def _error_codes(self) -> list[int]:
-        codes = [429]
+        # 400 everywhere: any path, parameter or header may hold text that cannot be stored
+        # (itsm/textguard.py), besides the bodies and filters.
+        codes = [400, 429]
         if self._authenticated():
             codes += [401, 403]
         has_body = self.method in BODY_METHODS
         is_list = self._is_list_view() and self.method == "GET"
-        if has_body or is_list or self._idempotent():
-            codes.append(400)
         if "{" in self.path or is_list:
             codes.append(404)  # an unknown object, or an invalid cursor
         if has_body:
