@@ -7,8 +7,10 @@ and the category as an indented tree; what they filter stays the same.
 """
 
 import re
+from datetime import UTC, timedelta
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import flatatt
 from django.utils import timezone
@@ -24,6 +26,36 @@ from sla.choices import State, Target
 from sla.models import SlaClock
 
 NUMBER = re.compile(r"^INC-\d{4}-\d+$", re.IGNORECASE)
+
+# Real time zones lie within UTC-12:00 … UTC+14:00; PostgreSQL refuses offsets beyond ±15:59,
+# which Python accepts up to ±23:59.
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+class BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time whose offset from UTC is one a time zone can have, and which
+    PostgreSQL can compare (it is handed over in UTC)."""
+
+    default_error_messages = {
+        "offset": _("The offset from UTC must lie between -14:00 and +14:00."),
+        "range": _("The date-time is out of range."),
+    }
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None:
+            return None
+        offset = result.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise ValidationError(self.error_messages["offset"], code="offset")
+        try:
+            return result.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValidationError(self.error_messages["range"], code="range") from exc
+
+
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
 
 
 class AnyOfField(django_filters.fields.MultipleChoiceField):
@@ -107,13 +139,13 @@ class IncidentFilterSet(django_filters.FilterSet):
     requester = django_filters.CharFilter(
         field_name="requester__username", label=_("Username of the requester.")
     )
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = BoundedIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label=_("Created at or after (ISO 8601).")
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = BoundedIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", label=_("Created before (ISO 8601).")
     )
-    updated_after = django_filters.IsoDateTimeFilter(
+    updated_after = BoundedIsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gt",
         label=_(
@@ -121,7 +153,7 @@ class IncidentFilterSet(django_filters.FilterSet):
             "for systems that poll."
         ),
     )
-    updated_before = django_filters.IsoDateTimeFilter(
+    updated_before = BoundedIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="lt", label=_("Changed before (ISO 8601).")
     )
     breached = django_filters.ChoiceFilter(
