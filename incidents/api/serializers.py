@@ -25,8 +25,8 @@ from sla.choices import State, Target
 # --- the incident ----------------------------------------------------------------------------
 
 
-class ContactSerializer(serializers.Serializer):
-    """Who to call back about the incident."""
+class ContactSerializer(StrictSerializer):
+    """Who to call back about the incident (unknown keys refused, as at the top level)."""
 
     name = serializers.CharField(
         source="contact_name", max_length=100, allow_blank=True, required=False

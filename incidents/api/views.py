@@ -257,16 +257,14 @@ class IncidentViewSet(
         version = expected_version(request, incident)
         serializer = s.IncidentUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        changes = serializer.changes()
-        if changes:
-            incident = call_service(
-                services.incident_update,
-                incident=incident,
-                user=request.user,
-                by=request.user,
-                changes=changes,
-                expected_version=version,
-            )
+        incident = call_service(
+            services.incident_update,
+            incident=incident,
+            user=request.user,
+            by=request.user,
+            changes=serializer.changes(),
+            expected_version=version,
+        )
         return incident_response(request, incident)
 
     @schema.AVAILABLE_ACTIONS

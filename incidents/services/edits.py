@@ -60,6 +60,9 @@ def incident_update(
             )
         if not rules.may_edit(incident, by):
             raise ActionForbidden(_("You may not edit this incident."))
+        # After the state and the right: an empty edit answers as a real one would, then 400.
+        if not changes:
+            raise ValidationError(_("Nothing to change: give at least one field."))
         diff = {}
         for name, value in changes.items():
             if name == "description":

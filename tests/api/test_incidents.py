@@ -269,6 +269,7 @@ def test_create_routes_prioritises_and_records(world, api, sla_data):
         ({"title": "x", "contact": {"email": "bad"}}, {"contact"}),
         ({"title": "x", "status": "closed"}, {"status"}),
         ({"title": "x", "colour": "red"}, {"colour"}),
+        ({"title": "x", "contact": {"fax": "1"}}, {"contact"}),
         ({"title": "   "}, {"title"}),
     ],
 )
@@ -277,6 +278,18 @@ def test_create_bad_input_is_400_per_field(world, api, payload, fields):
     assert response.status_code == 400
     assert fields <= set(response.json())
     assert not Incident.objects.exists()
+
+
+def test_unknown_key_inside_a_nested_object_is_400_naming_it(world, api):
+    incident = world.incident()
+    client = api(world.agent)
+    response = client.post(LIST, {"title": "x", "contact": {"fax": "1"}}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["contact"]) == ["fax"]
+    response = client.patch(detail(incident), {"contact": {"fax": "1"}}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["contact"]) == ["fax"]
+    assert Incident.objects.count() == 1
 
 
 def test_create_inactive_category_is_400_from_the_service(world, api):
@@ -334,11 +347,17 @@ def test_patch_edits_and_recomputes_priority(world, api):
     assert IncidentEvent.objects.filter(incident=incident, kind="updated").exists()
 
 
-def test_patch_empty_changes_nothing(world, api):
+def test_patch_with_nothing_to_change_is_400_or_the_edits_403(world, api):
     incident = world.incident()
     response = api(world.agent).patch(detail(incident), {}, format="json")
-    assert response.status_code == 200
-    assert response.json()["version"] == incident.version
+    assert response.status_code == 400
+    assert list(response.json()) == ["non_field_errors"]
+    # Someone who may not edit hears what a real edit would answer them.
+    response = api(world.requester).patch(detail(incident), {}, format="json")
+    assert response.status_code == 403
+    response = api(world.agent).patch(detail(world.closed()), {}, format="json")
+    assert response.status_code == 409
+    assert Incident.objects.get(pk=incident.pk).version == incident.version
 
 
 @pytest.mark.parametrize(
@@ -351,6 +370,7 @@ def test_patch_empty_changes_nothing(world, api):
         ({"urgency": 0}, "urgency"),
         ({"contact": {"email": "no"}}, "contact"),
         ({"owner": "w_agent"}, "owner"),
+        ({"contact": {"fax": "1"}}, "contact"),
     ],
 )
 def test_patch_bad_or_readonly_fields_are_400(world, api, payload, field):
