@@ -3,6 +3,7 @@ calendars with their working periods, holidays and adjusted working days."""
 
 from django.utils.duration import duration_iso_string
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sla.choices import Weekday
@@ -69,8 +70,23 @@ class SlaPolicySerializer(serializers.ModelSerializer):
         return duration_iso_string(obj.update_interval) if obj.update_interval else None
 
 
+LOCAL_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"
+
+
+@extend_schema_field({"type": "string", "pattern": LOCAL_TIME_PATTERN, "example": "08:30:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the calendar's time zone, ``HH:MM:SS``. Not OpenAPI's
+    ``format: time``: that is RFC 3339's time with an offset, which a weekly period has not."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M:%S")
+        super().__init__(**kwargs)
+
+
 class WorkingPeriodSerializer(serializers.ModelSerializer):
     weekday = serializers.ChoiceField(choices=Weekday.choices, help_text=_("0 Monday … 6 Sunday."))
+    start = LocalTimeField(help_text=_("From, in the calendar's time zone (HH:MM:SS)."))
+    end = LocalTimeField(help_text=_("Until, in the calendar's time zone (HH:MM:SS)."))
 
     class Meta:
         model = WorkingPeriod

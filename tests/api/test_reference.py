@@ -1,8 +1,11 @@
 """Reference data: sections, categories, people (limited fields), SLA data, priority matrix."""
 
+import re
+
 import pytest
 
 from incidents.models import PriorityMatrixEntry, ResolutionCode
+from sla.api.serializers import LOCAL_TIME_PATTERN
 from tests.incidents.factories import DelayReasonFactory, ResolutionCodeFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +92,22 @@ def test_sla_policies_and_calendars(world, api, sla_data):
     detail = client.get(f"{V1}sla/calendars/standard/").json()
     assert isinstance(detail["days"], list)
     assert client.get(f"{V1}sla/calendars/nosuch/").status_code == 404
+
+
+def test_working_periods_answer_what_the_schema_says(world, api, sla_data, client):
+    """``HH:MM:SS`` local times: a pattern in the schema, not ``format: time`` (RFC 3339's
+    time with an offset, which the answer rightly lacks)."""
+    schema = client.get("/api/schema/?format=json").json()
+    for name in ("start", "end"):
+        field = schema["components"]["schemas"]["WorkingPeriod"]["properties"][name]
+        assert "format" not in field
+        assert field["pattern"] == LOCAL_TIME_PATTERN
+    periods = api(world.system).get(f"{V1}sla/calendars/standard/").json()["periods"]
+    assert periods
+    for period in periods:
+        assert re.match(LOCAL_TIME_PATTERN, period["start"])
+        assert re.match(LOCAL_TIME_PATTERN, period["end"])
+    assert {p["start"] for p in periods} >= {"08:30:00", "13:30:00"}
 
 
 def test_priority_matrix(world, api):
