@@ -158,7 +158,7 @@ class SuspendForm(VersionedForm):
 
 
 class ResumeForm(VersionedForm):
-    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+    note = forms.CharField(label=_("Note"), required=False)
 
 
 class EscalateForm(VersionedForm):

@@ -11,6 +11,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from itsm.limits import limit_text_field
+
 
 class LoginForm(AuthenticationForm):
     """The sign-in form, with a message that does not say which half was wrong."""
@@ -159,8 +161,12 @@ class BootstrapMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         use_fast_widgets(self.fields.values())
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             widget = field.widget
+            if isinstance(field, forms.CharField):
+                limit_text_field(name, field)
+                if field.max_length is not None:
+                    widget.attrs["maxlength"] = str(field.max_length)
             if isinstance(widget, forms.HiddenInput):
                 continue
             if isinstance(widget, forms.CheckboxInput):

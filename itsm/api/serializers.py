@@ -3,7 +3,9 @@
 from django.contrib.auth import authenticate, get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.utils.formatting import lazy_format
 
+from itsm.limits import limit_text_field
 from itsm.models import Department, DepartmentKind, Membership
 from itsm.roles import Role
 
@@ -11,7 +13,21 @@ User = get_user_model()
 
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, instead of silently dropping them."""
+    """Refuses fields it does not know, instead of silently dropping them; its text fields
+    have the limits of ``itsm.limits``, as the browser's forms."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if isinstance(field, serializers.CharField) and not field.read_only:
+                limit_text_field(
+                    name,
+                    field,
+                    lambda limit, f=field: lazy_format(
+                        f.error_messages["max_length"], max_length=limit
+                    ),
+                )
+        return fields
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

@@ -137,3 +137,63 @@ def test_deeply_nested_json_is_400_before_parsing(world, api):
     response = raw_json(api(world.agent), "post", LIST, nested)
     assert response.status_code == 400
     assert not Incident.objects.exists()
+
+
+# --- text limits ---
+
+
+@pytest.mark.parametrize(("field", "limit"), [("title", 200), ("description", 10_000)])
+def test_create_text_beyond_its_limit_is_400(world, api, field, limit):
+    client = api(world.agent)
+    payload = {"title": "网络中断", field: "长" * (limit + 1)}
+    response = client.post(LIST, payload, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert not Incident.objects.exists()
+    payload[field] = "长" * limit
+    assert client.post(LIST, payload, format="json").status_code == 201
+
+
+def test_texts_of_edits_records_and_actions_have_limits(world, api):
+    incident = world.in_progress()
+    client = api(world.tech)
+    url = f"{LIST}{incident.number}/"
+    cases = [
+        ("patch", url, {"description": "x" * 10_001}, "description"),
+        ("post", f"{url}comments/", {"body": "x" * 10_001}, "body"),
+        ("post", f"{url}worklogs/", {"minutes": 5, "note": "x" * 1_001}, "note"),
+        (
+            "post",
+            f"{url}resolve/",
+            {"resolution_code": "fixed", "resolution": "x" * 10_001},
+            "resolution",
+        ),
+        ("post", f"{url}return/", {"reason": "x" * 1_001}, "reason"),
+    ]
+    for method, target, payload, field in cases:
+        response = getattr(client, method)(target, payload, format="json")
+        assert response.status_code == 400, (target, response.content)
+        assert field in response.json(), target
+    after = Incident.objects.get(pk=incident.pk)
+    assert (after.version, after.status) == (incident.version, incident.status)
+    assert not incident.comments.exists()
+    assert not incident.worklogs.exists()
+
+
+def test_the_schema_gives_the_limits(client):
+    schema = client.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert schema["IncidentCreateRequest"]["properties"]["description"]["maxLength"] == 10_000
+    assert schema["CommentCreateRequest"]["properties"]["body"]["maxLength"] == 10_000
+
+
+def test_browser_forms_have_the_same_limits(client, world):
+    incident = world.in_progress()
+    client.force_login(world.tech)
+    response = client.post(
+        f"/incidents/{incident.number}/actions/comment/",
+        {"version": incident.version, "body": "x" * 10_001},
+    )
+    assert response.status_code == 400
+    assert not Comment.objects.filter(incident=incident).exists()
+    page = client.get(f"/incidents/{incident.number}/").content.decode()
+    assert 'maxlength="10000"' in page
