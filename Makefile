@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev prepare test test-fast lint format messages bench clean services
+.PHONY: run install install-dev prepare test test-fast fuzz lint format messages bench clean services
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -49,6 +49,13 @@ test: install-dev services
 
 test-fast: install-dev
 	$(BIN)/python -m pytest -m "not slow and not browser and not celery" $(PYTEST_ARGS)
+
+# The schemathesis run of the API with a larger example budget per operation than `make test`.
+FUZZ_EXAMPLES ?= 200
+fuzz: install-dev services
+	$(BIN)/python scripts/compile_messages.py
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/api/test_schema.py \
+		-k schemathesis $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 a schemathesis run against it through the WSGI app: no 5xx, every answer as documented."""
 
 import json
+import os
 import zlib
 
 import pytest
@@ -206,7 +207,8 @@ CHECKS = [
 @pytest.mark.usefixtures("_keep_test_connection")
 @schema.parametrize()
 @settings(
-    max_examples=20,
+    # `make fuzz` raises it (FUZZ_EXAMPLES); `make test` keeps the suite quick.
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "20")),
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
