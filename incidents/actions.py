@@ -139,8 +139,9 @@ def _open(incident, user) -> bool:
     return not incident.is_final
 
 
-def _comment_options(incident, user) -> dict:
-    # The public choice only for those who may write to the requester (rules.py).
+def _public_choice(incident, user) -> dict:
+    # The public choice (comments, files) only for those who may write to the requester
+    # (rules.py); the others' are internal, the requester's public.
     return {
         "staff": is_staff(user)
         and rules.may_comment_publicly(incident, user)
@@ -152,16 +153,12 @@ def _requester_confirms(incident, user) -> dict:
     return {"requester": rules.is_requester(incident, user) and not is_staff(user)}
 
 
-def _staff_sees(incident, user) -> dict:
-    return {"staff": is_staff(user)}
-
-
 def _changes(data, user) -> dict:
     return {"changes": {name: data[name] for name in EDITABLE_FIELDS if name in data}}
 
 
 def _attachment(data, user) -> dict:
-    return {"uploaded_file": data["file"], "is_public": data.get("is_public", True)}
+    return {"uploaded_file": data["file"], "is_public": data.get("is_public")}
 
 
 def _link(data, user) -> dict:
@@ -271,7 +268,7 @@ ACTIONS: dict[str, Action] = {
         Action(
             "comment", _("Add a comment"), comment_add, forms.CommentForm,
             inputs=("body", "is_public"),
-            form_options=_comment_options, offered=_open, placed=True,
+            form_options=_public_choice, offered=_open, placed=True,
         ),
         Action(
             "worklog", _("Log work"), worklog_add, forms.WorkLogForm,
@@ -281,7 +278,7 @@ ACTIONS: dict[str, Action] = {
         Action(
             "attach", _("Attach a file"), attachment_add, forms.AttachmentForm,
             convert=_attachment,
-            style="secondary", form_options=_staff_sees, offered=_open, placed=True,
+            style="secondary", form_options=_public_choice, offered=_open, placed=True,
         ),
         Action(
             "link", _("Link to another incident"), link_add, forms.LinkForm,

@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from incidents.choices import Level
 
@@ -67,3 +68,10 @@ LEVEL_HELP = _("1 high, 2 medium, 3 low.")
 
 def level_field(help_text, **kwargs):
     return serializers.ChoiceField(choices=Level.choices, help_text=help_text, **kwargs)
+
+
+class OptionalBooleanField(serializers.BooleanField):
+    """A yes/no that may be left out, in JSON and in form bodies alike: left out, it is not
+    in the validated data (an HTML form's missing checkbox would otherwise read as no)."""
+
+    default_empty_html = empty

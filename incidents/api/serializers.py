@@ -8,7 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from incidents.api.fields import LEVEL_HELP, CodeField, UsernameField, level_field
+from incidents.api.fields import (
+    LEVEL_HELP,
+    CodeField,
+    OptionalBooleanField,
+    UsernameField,
+    level_field,
+)
 from incidents.choices import CloseMethod, Nature, Source, Status
 from incidents.models import (
     Attachment,
@@ -485,8 +491,12 @@ class AttachmentCreateSerializer(StrictSerializer):
     file = serializers.FileField(
         help_text=_("The file (multipart/form-data); size and type limits apply.")
     )
-    is_public = serializers.BooleanField(
-        default=True, help_text=_("Whether the requester sees it.")
+    is_public = OptionalBooleanField(
+        required=False,
+        help_text=_(
+            "Whether the requester sees it. Default: yes for those who may write to the "
+            "requester (as for comments), else no."
+        ),
     )
 
 

@@ -425,7 +425,7 @@ class AttachmentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Incident
             user=request.user,
             by=request.user,
             uploaded_file=data["file"],
-            is_public=data["is_public"],
+            is_public=data.get("is_public"),
         )
         return self.created(request, attachment)
 

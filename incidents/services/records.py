@@ -109,8 +109,11 @@ def worklog_add(*, incident, by, minutes: int, note: str = "") -> WorkLog:
     return log
 
 
-def attachment_add(*, incident, by, uploaded_file, is_public: bool = True) -> Attachment:
-    """Attach a file within the size and content-type limits of the settings."""
+def attachment_add(*, incident, by, uploaded_file, is_public: bool | None = None) -> Attachment:
+    """Attach a file within the size and content-type limits of the settings. Who may make
+    it public follows the comments' rule (``rules.may_comment_publicly``); ``is_public=None``
+    is the caller's default: public for those, internal for the others (a section that
+    handed the incident on), and always public for the requester."""
     from incidents.selectors import incidents_visible_to
 
     size = getattr(uploaded_file, "size", 0) or 0
@@ -133,8 +136,21 @@ def attachment_add(*, incident, by, uploaded_file, is_public: bool = True) -> At
         ensure_writable(incident, "attach")
         if not incidents_visible_to(by, Incident.objects.filter(pk=incident.pk)).exists():
             raise ActionForbidden(_("You may not attach files to this incident."))
-        if rules.is_requester(incident, by) and not rules.may_edit(incident, by):
+        if rules.comments_always_public(incident, by):
             is_public = True
+        elif is_public is None:
+            is_public = rules.may_comment_publicly(incident, by)
+        elif is_public and not rules.may_comment_publicly(incident, by):
+            raise ValidationError(
+                {
+                    "is_public": [
+                        _(
+                            "Only the requester and those working on the incident now may "
+                            "show files to the requester; your file can be internal only."
+                        )
+                    ]
+                }
+            )
         attachment = Attachment(
             incident=incident,
             original_name=name,

@@ -184,6 +184,29 @@ def test_who_does_not_answer_for_it_comments_internally_only(world, api, who):
     assert response.json()["is_public"] is True
 
 
+@pytest.mark.parametrize("who", ["tech", "director"])
+def test_who_does_not_answer_for_it_attaches_internally_only(world, api, who):
+    """Files follow the comments' rule: a section that handed the incident on (and a
+    director) attach internal files by default, and asking for a public one is 400."""
+    from incidents.models import Attachment
+
+    incident = services.incident_assign(
+        incident=world.in_progress(), by=world.lead, department=world.systems, reason="系统问题"
+    )
+    client = api(getattr(world, who))
+    response = upload(client, incident, is_public="true")
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["is_public"]
+    assert not Attachment.objects.exists()
+    response = upload(client, incident)
+    assert response.status_code == 201, response.content
+    assert response.json()["is_public"] is False
+    # The section that holds it now shows its files to the requester by default.
+    response = upload(api(world.sys_tech), incident, name="fix.txt")
+    assert response.status_code == 201
+    assert response.json()["is_public"] is True
+
+
 # --- history and clocks ---
 
 
