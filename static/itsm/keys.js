@@ -25,11 +25,11 @@
     focusForm(false);
   });
 
-  // A form answered again with its errors: the first wrong field gets the focus.
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var xhr = event.detail.xhr;
-    if (xhr && xhr.status >= 400 && event.detail.elt && event.detail.elt.matches &&
-        event.detail.elt.matches("form[data-autofocus]")) {
+  // A form answered again with its errors (htmx put it in place of the old one): the first
+  // wrong field gets the focus.
+  document.addEventListener("htmx:load", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.matches && elt.matches("form[data-autofocus]") && elt.querySelector(".is-invalid")) {
       focusForm(true);
     }
   });
