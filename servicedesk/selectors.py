@@ -14,6 +14,7 @@ from incidents import selectors as incident_selectors
 from incidents.choices import OPEN_STATUSES
 from incidents.models import Incident
 from itsm.models import Department
+from itsm.selectors import departments_by_id
 from servicedesk import similarity
 from servicedesk.models import AlertRule
 
@@ -45,8 +46,20 @@ def desk_rows(incidents, user) -> list[dict]:
 # The open incidents of the last days a new call may repeat, and how many hints are shown.
 DUPLICATE_WINDOW_DAYS = 7
 DUPLICATE_HINTS = 5
-# How many recent candidates are weighed in Python after the database's coarse match.
+# How many recent candidates are weighed in Python after the database's coarse match, and
+# the columns a hint needs (not the description).
 _DUPLICATE_CANDIDATES = 50
+_HINT_FIELDS = (
+    "number",
+    "title",
+    "status",
+    "requester_id",
+    "contact_name",
+    "contact_phone",
+    "configuration_item",
+    "department_id",
+    "created_at",
+)
 
 
 class DuplicateReason(TextChoices):
@@ -124,12 +137,18 @@ def duplicate_hints(
     if own_only:
         qs = qs.filter(requester=user)
     hints = []
-    for incident in qs.select_related("department").order_by("-created_at")[:_DUPLICATE_CANDIDATES]:
+    for incident in qs.only(*_HINT_FIELDS).order_by("-created_at")[:_DUPLICATE_CANDIDATES]:
         hint = _hint(incident, terms, requester, phone, configuration_item)
         if hint is not None:
             hints.append(hint)
     hints.sort(key=lambda h: (len(h.reasons), h.likeness), reverse=True)
-    return hints[:DUPLICATE_HINTS]
+    hints = hints[:DUPLICATE_HINTS]
+    # The sections from the per-process cache: no join, no query.
+    sections = departments_by_id()
+    department = Incident._meta.get_field("department")
+    for hint in hints:
+        department.set_cached_value(hint.incident, sections.get(hint.incident.department_id))
+    return hints
 
 
 def _hint(incident, terms, requester, phone, configuration_item) -> DuplicateHint | None:
