@@ -65,6 +65,16 @@ class IncidentLogForm(BootstrapMixin, forms.Form):
     )
     close_now = forms.BooleanField(label=_("The caller agrees: close it now"), required=False)
 
+    def clean(self):
+        data = super().clean()
+        given = data.get("resolution_code") or (data.get("resolution") or "").strip()
+        if given and not data.get("resolved_now"):
+            self.add_error(
+                "resolved_now",
+                _("Tick this to resolve the incident now, or clear the resolution fields."),
+            )
+        return data
+
     def call_fields(self):
         return [field for field in self.visible_fields() if field.name not in FIRST_CONTACT_FIELDS]
 

@@ -105,6 +105,15 @@ def test_a_first_contact_resolution_with_errors_logs_nothing(client, world):
     assert not Incident.objects.exists()
 
 
+def test_resolution_fields_without_resolved_now_are_not_ignored(client, world):
+    client.force_login(world.agent)
+    data = log_data(resolution_code=world.code.pk, resolution="做了")
+    response = client.post(reverse("servicedesk:log"), data, **HTMX)
+    assert response.status_code == 400
+    assert 'data-field-error="resolved_now"' in response.content.decode()
+    assert not Incident.objects.exists()
+
+
 # --- the live hints ------------------------------------------------------------------------------
 
 
