@@ -44,6 +44,10 @@ def main() -> None:
     sys.modules["intake_baseline_urls"] = BenchUrls
     agent = get_user_model().objects.get(username="desk1")
     rows = []
+    from servicedesk import selectors
+
+    samples = timed(lambda: selectors.duplicate_hints(agent, title="三楼打印机卡纸"), repeat=REPEAT)
+    rows.append(("duplicate_hints selector, Chinese title", f"{p95(samples):.1f} ms", "p95"))
     with override_settings(ROOT_URLCONF="intake_baseline_urls", DEBUG=False):
         client = Client()
         client.force_login(agent)
