@@ -313,25 +313,27 @@ def _escalations(filters, scope, part, key) -> QuerySet:
 
 
 def _workload(filters, scope, part, key) -> QuerySet:
-    person = Q()
-    if key:
-        from django.contrib.auth import get_user_model
+    from django.contrib.auth import get_user_model
 
-        user = get_user_model().objects.filter(username=key).first()
-        if user is None:
+    person = None
+    if key:
+        person = get_user_model().objects.filter(username=key).first()
+        if person is None:
             raise _bad("key", _("No user has this username."))
-        person = user
+    elif scope.own_only:
+        person = get_user_model()(pk=scope.own_user_id)  # their own row is all they see
+    narrowed = person is not None
     if part in ("numerator", "open"):
         qs = rows.open_now(filters, scope).filter(assignee__isnull=False)
-        return qs.filter(assignee=person) if key else qs
+        return qs.filter(assignee=person) if narrowed else qs
     if part == "accepted":
         segments = rows.AssignmentSegment.objects.filter(
             rows.in_period("accepted_at", filters) & rows.segment_q(filters, scope),
             assignee__isnull=False,
         )
-        return rows.segment_incidents(segments.filter(assignee=person) if key else segments)
+        return rows.segment_incidents(segments.filter(assignee=person) if narrowed else segments)
     qs = rows.incidents(filters, scope, "resolved_at").filter(resolved_by__isnull=False)
-    return qs.filter(resolved_by=person) if key else qs
+    return qs.filter(resolved_by=person) if narrowed else qs
 
 
 def _collaboration(filters, scope, part, key) -> QuerySet:
