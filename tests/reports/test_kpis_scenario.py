@@ -344,3 +344,36 @@ def test_percentiles_without_percentile_cont_agree(scenario):
     from reports.kpis_figures import mttr
 
     assert mttr(NOVEMBER, ALL, native=False) == business
+
+
+# --- trends -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bucket", ["week", "month"])
+def test_series_agree_with_the_figures_of_each_bucket(scenario, bucket):
+    """One grouped query per metric gives what the definitions give bucket by bucket."""
+    points = {
+        m: kpis.kpi_series(m, NOVEMBER, ALL, bucket=bucket, count=3) for m in kpis.SERIES_METRICS
+    }
+    for i, (start, end) in enumerate(kpis.buckets(NOVEMBER.date_to, bucket, 3)):
+        one = kpis.kpis_compute(NOVEMBER.with_period(start, end), ALL)
+        got = {m: points[m][i] for m in points}
+        assert got["volume"]["value"] == one["volume"]["total"]
+        assert got["mttr"]["value"] == one["mttr"]["business_mean_seconds"]
+        assert got["mttr"]["total"] == one["mttr"]["count"]
+        assert got["mtta"]["value"] == one["mtta"]["business_mean_seconds"]
+        for name in ("resolution_sla", "response_sla"):
+            assert (got[name]["numerator"], got[name]["total"], got[name]["value"]) == (
+                one[name]["met"],
+                one[name]["total"],
+                one[name]["rate"],
+            )
+        fcr = one["first_contact_resolution"]
+        assert (got["fcr"]["numerator"], got["fcr"]["total"]) == (fcr["count"], fcr["total"])
+        assert got["backlog"]["value"] == one["backlog"]["open"]
+        assert got["volume"]["start"] == start
+    # The scripted week: November, or the week of Monday 23 (the 30th starts the last week).
+    last = -2 if bucket == "week" else -1
+    assert points["volume"][last]["value"] == 7
+    assert points["mttr"][last]["value"] == 15800
+    assert points["resolution_sla"][last]["numerator"] == 5
