@@ -20,3 +20,9 @@ class ReportsConfig(AppConfig):
                 order=50,
             )
         )
+
+        # Last month's service report, e-mailed to the directors (reports.delivery).
+        from itsm.notification_kinds import notification_kind_register
+        from reports.models import MONTHLY_REPORT_EVENT
+
+        notification_kind_register(MONTHLY_REPORT_EVENT, _("Monthly service report"))
