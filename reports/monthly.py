@@ -92,7 +92,7 @@ def first_working_day(first: date) -> date:
 class MonthForm(forms.Form):
     """``?month=YYYY-MM``: a month that has begun; last month when absent."""
 
-    month = forms.CharField(label=gettext_lazy("Month"), required=False, max_length=7)
+    month = forms.CharField(label=gettext_lazy("Month"), required=False, max_length=32)
 
     def clean_month(self) -> date:
         value = (self.cleaned_data.get("month") or "").strip()
