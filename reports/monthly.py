@@ -132,7 +132,8 @@ def _chart(series: list[dict], kind: str, *, width=300, height=120) -> list[Bar]
     bars = []
     for index, point in enumerate(series):
         value = point["value"]
-        bar_height = 0 if value is None else (height - 20) * value / top
+        # Room above the tallest bar for its value's label.
+        bar_height = 0 if value is None else (height - 30) * value / top
         bars.append(
             Bar(
                 x=round(index * slot + slot * 0.15, 1),

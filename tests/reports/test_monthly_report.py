@@ -2,6 +2,7 @@
 directors, the incident manager and the desk manager, and its PDF carries the Chinese
 headings (a real PDF, read back with pdftotext)."""
 
+import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -21,6 +22,9 @@ from tests.reports.conftest import NOVEMBER
 pytestmark = pytest.mark.django_db
 
 NOV = date(2026, 11, 1)
+CONFIGURATION_LOAD = re.compile(
+    r'SELECT .* FROM "(incidents_category|itsm_department)"(?!.* WHERE )'
+)
 URL = reverse("reports:monthly")
 
 
@@ -186,11 +190,13 @@ def test_the_page_reads_a_constant_number_of_queries(scenario, client, django_as
     client.force_login(w.director)
 
     def count() -> int:
+        """The queries of the report (the per-process configuration cache, which reloads
+        sections and categories when another process may have changed them, left out)."""
         with CaptureQueriesContext(connection) as queries:
             assert client.get(URL, {"month": "2026-11"}).status_code == 200
-        return len(queries)
+        return sum(1 for q in queries if not CONFIGURATION_LOAD.match(q["sql"]))
 
-    count()  # warm the caches of sections, categories and roles
+    count()  # warm the caches of roles and the navigation
     before = count()
     scenario.at(2026, 11, 27, 16, 0)
     for title in ("M1", "M2"):
