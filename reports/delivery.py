@@ -2,7 +2,7 @@
 first working day of the month, exactly once (through the notification outbox)."""
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,18 +24,23 @@ logger = logging.getLogger(__name__)
 def monthly_report_send(*, now: datetime | None = None) -> MonthlyReportDelivery | None:
     """Send last month's report if today is this month's first working day (from
     ``REPORTS_MONTHLY_HOUR`` local time on) and it has not been sent; returns the delivery,
-    or None when there is nothing to do.
-
-    The PDF is made before the transaction (it takes a moment); the delivery row is unique
-    per month, so of two concurrent runs one inserts it and queues the e-mails, the other
-    finds it and sends nothing."""
+    or None when there is nothing to do (the beat task calls it every hour)."""
     local = timezone.localtime(now or timezone.now())
     today = local.date()
     if today != first_working_day(month_start(today)):
         return None
     if local.hour < settings.REPORTS_MONTHLY_HOUR:
         return None
-    month = previous_month(today)
+    return monthly_report_deliver(month=previous_month(today), now=local)
+
+
+def monthly_report_deliver(*, month: date, now: datetime | None = None):
+    """E-mail the report of ``month`` (its first day) to the directors unless it was sent;
+    returns the delivery, or None when it had been sent already.
+
+    The PDF is made before the transaction (it takes a moment); the delivery row is unique
+    per month, so of two concurrent runs one inserts it and queues the e-mails, the other
+    finds it and sends nothing."""
     if MonthlyReportDelivery.objects.filter(month=month).exists():
         return None
     with override(settings.LANGUAGE_CODE):
@@ -50,7 +55,7 @@ def monthly_report_send(*, now: datetime | None = None) -> MonthlyReportDelivery
     try:
         with transaction.atomic():
             delivery = MonthlyReportDelivery.objects.create(
-                month=month, sent_at=local, recipients=len(directors)
+                month=month, sent_at=now or timezone.now(), recipients=len(directors)
             )
             notification_queue(
                 recipients=directors,

@@ -146,3 +146,21 @@ def test_the_beat_runs_it_hourly(settings):
     assert entry["task"] == tasks.send_monthly_report.name == "reports.send_monthly_report"
     assert entry["schedule"] == 3600
     assert entry["options"]["expires"] < 3600
+
+
+def test_the_command_sends_a_missed_month_once(directors, fast_pdf, time_machine):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    time_machine.move_to(datetime(2026, 12, 3, 9, tzinfo=SHANGHAI), tick=False)
+    out = StringIO()
+    call_command("send_monthly_report", "--month", "2026-10", stdout=out)
+    assert "2026-10" in out.getvalue()
+    call_command("send_monthly_report", "--month", "2026-10", stdout=out)
+    assert "had been sent already" in out.getvalue()
+    assert Notification.objects.filter(event=MONTHLY_REPORT_EVENT).count() == 2
+    call_command("send_monthly_report", stdout=out)  # last month: November
+    assert MonthlyReportDelivery.objects.filter(month=date(2026, 11, 1)).exists()
+    with pytest.raises(CommandError):
+        call_command("send_monthly_report", "--month", "2027-01")
