@@ -76,6 +76,12 @@ QUEUE_ROLES = SECTION_QUEUE_ROLES | {Role.INCIDENT_MANAGER}
 DASHBOARD_ROLES = frozenset(
     {Role.DESK_MANAGER, Role.SECTION_LEAD, Role.INCIDENT_MANAGER, Role.DIRECTOR}
 )
+# What each role sees of the KPI reports: everything (all views), the overview and the desk
+# view, the sections they lead, their own workload.
+REPORT_ALL_ROLES = frozenset({Role.INCIDENT_MANAGER, Role.DIRECTOR})
+REPORT_DESK_ROLES = frozenset({Role.DESK_MANAGER})
+REPORT_SECTION_ROLES = frozenset({Role.SECTION_LEAD})
+REPORT_OWN_ROLES = frozenset({Role.TECHNICIAN})
 DISPUTE_ROLES = frozenset({Role.INCIDENT_MANAGER})
 # Who logs incidents at the desk console, and who reports in the portal.
 CONSOLE_ROLES = DESK_ROLES | {Role.INCIDENT_MANAGER}
