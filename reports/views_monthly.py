@@ -6,17 +6,20 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from itsm.http import forbidden
 from itsm.roles import SERVICE_REPORT_ROLES, has_any_role
 from reports import pdf
 from reports.monthly import MonthForm, monthly_report
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
-    reason = _(
-        "The monthly service report is for directors, incident managers and the "
-        "service-desk manager."
+    return forbidden(
+        request,
+        _(
+            "The monthly service report is for directors, incident managers and the "
+            "service-desk manager."
+        ),
     )
-    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def _month(request: HttpRequest):
