@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from incidents.choices import EventKind, Priority
 from incidents.models import IncidentEvent
+from reports.dashboard import drill_for
 from reports.filters import KpiFilters
 from reports.kpis import kpi_incidents, kpi_series, kpis_compute
 from reports.scopes import ALL_VIEWS, ReportScope
@@ -57,6 +58,14 @@ TRENDS = (
 )
 # The whole division: the report is one document for everyone allowed to read it.
 DIVISION = ReportScope(True, frozenset(), None, ALL_VIEWS)
+# The incidents behind each line of the summary: (KPI, part).
+SUMMARY_DRILLS = (
+    ("volume", "numerator"),
+    ("resolution_sla", "total"),
+    ("mttr", "numerator"),
+    ("first_contact_resolution", "total"),
+    ("satisfaction", "numerator"),
+)
 # The backlog's ageing buckets (codes of ``reports.kpis_figures.AGEING``).
 AGEING_LABELS = {
     "lt1": gettext_lazy("< 1 day"),
@@ -218,6 +227,38 @@ def monthly_report(first: date) -> dict:
         "satisfaction": _satisfaction(kpis),
         "backlog": _backlog(kpis),
     }
+
+
+def monthly_report_links(report: dict) -> dict:
+    """Each figure of the page with the link to the incidents behind it (the report pages'
+    drill-down, ``reports:incidents``); the PDF has none."""
+    filters = report["filters"]
+    drill = drill_for(filters)
+    for line, (name, part) in zip(report["summary"], SUMMARY_DRILLS, strict=True):
+        line["url"] = drill(name, part)
+    report["major_url"] = drill("major_incidents")
+    report["backlog_url"] = drill("backlog")
+    for row in report["by_priority"]:
+        by = drill_for(replace(filters, priority=row["priority"]))
+        row["urls"] = {
+            "volume": by("volume"),
+            "response": by("response_sla", "total"),
+            "resolution": by("resolution_sla", "total"),
+        }
+    for row in report["categories"]:
+        row["url"] = drill("volume", key=f"category:{row['code']}") if row["code"] else ""
+    for row in report["sections"]:
+        code = row["code"] or ""
+        row["urls"] = {
+            "ola": drill("ola", "total", code) if code else "",
+            "received": drill("handovers", key=f"received:{code}") if code else "",
+            "bounced": drill("handovers", key=f"bounced:{code}") if code else "",
+        }
+    for row in report["satisfaction"]["distribution"]:
+        row["url"] = drill("satisfaction", key=str(row["score"]))
+    for row in report["backlog"]["ageing"]:
+        row["url"] = drill("backlog", key=row["bucket"])
+    return report
 
 
 def _summary(kpis: dict, before: dict) -> list[dict]:

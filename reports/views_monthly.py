@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from itsm.http import forbidden
 from itsm.roles import SERVICE_REPORT_ROLES, has_any_role
 from reports import pdf
-from reports.monthly import MonthForm, monthly_report
+from reports.monthly import MonthForm, monthly_report, monthly_report_links
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
@@ -36,7 +36,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
     form, month = _month(request)
     context = {
         "form": form,
-        "report": monthly_report(month) if month else None,
+        "report": monthly_report_links(monthly_report(month)) if month else None,
         "month_value": month.strftime("%Y-%m") if month else request.GET.get("month", "")[:7],
     }
     return render(request, "reports/monthly.html", context, status=200 if month else 400)

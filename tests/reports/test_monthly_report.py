@@ -242,3 +242,27 @@ def test_the_pdf_carries_the_chinese_headings(scenario, client, tmp_path):
     ):
         assert heading in text, heading
     assert scenario.f.number in text
+
+
+def test_the_pages_figures_lead_to_their_incidents(scenario, client):
+    """The page links each figure to the drill-down of the report pages (the PDF does not)."""
+    from html import unescape
+
+    client.force_login(scenario.world.director)
+    text = client.get(URL, {"month": "2026-11"}).content.decode()
+    links = {unescape(u) for u in re.findall(r'href="(/reports/incidents/[^"]+)"', text)}
+    bounced = next(u for u in links if "key=bounced%3Asystems" in u)
+    listed = client.get(bounced).content.decode()
+    assert scenario.c.number in listed
+    assert scenario.f.number not in listed
+    p1 = next(u for u in links if "response_sla" in u and "priority=P1" in u)
+    assert "part=total" in p1
+    assert scenario.f.number in client.get(p1).content.decode()
+    report = monthly_report(NOV)
+    assert 'href="' not in pdf_html(report)
+
+
+def pdf_html(report) -> str:
+    from django.template.loader import render_to_string
+
+    return render_to_string("reports/monthly_print.html", {"report": report})
