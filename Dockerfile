@@ -7,6 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ITSM_VAR_DIR=/var/lib/itsm \
     STATIC_ROOT=/app/staticfiles
 
+# WeasyPrint (the monthly report's PDF) needs Pango, and the report a CJK font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt

@@ -8,7 +8,8 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev prepare test test-fast fuzz lint format messages bench clean services
+.PHONY: run install install-dev prepare test test-fast fuzz lint format messages bench clean services \
+	pdf-packages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -36,6 +37,8 @@ prepare: install
 	DEBUG=$${DEBUG:-1} $(MANAGE) seed_demo
 
 run: prepare
+	@# The PDF of the monthly report needs Pango and a CJK font; the rest runs without them.
+	-@bash scripts/ensure_pdf_packages.sh
 	@DEBUG=$${DEBUG:-1} $(BIN)/python scripts/banner.py $(HOST) $(PORT)
 	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) \
 		$(BIN)/honcho -f Procfile.dev start
@@ -43,7 +46,11 @@ run: prepare
 services:
 	@bash scripts/ensure_services.sh
 
-test: install-dev services
+# Pango, fonts-noto-cjk and poppler-utils for the monthly report's PDF (apt-get as root).
+pdf-packages:
+	@bash scripts/ensure_pdf_packages.sh
+
+test: install-dev services pdf-packages
 	$(BIN)/python scripts/compile_messages.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

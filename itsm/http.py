@@ -5,8 +5,9 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
-def forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "403.html", status=403)
+def forbidden(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The 403 page; ``reason`` says why, and who may open the page."""
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def safe_next(request: HttpRequest) -> str | None:

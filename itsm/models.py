@@ -194,6 +194,8 @@ class Notification(models.Model):
     )
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Whether files go with the email: a delivery reads the attachments only when they exist.
+    has_attachments = models.BooleanField(_("has attachments"), default=False)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -242,6 +244,29 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class NotificationAttachment(models.Model):
+    """A file sent with a notification's email (a report's PDF), kept with its outbox row so
+    that it commits with it and every retry sends the same bytes."""
+
+    notification = models.ForeignKey(
+        Notification,
+        verbose_name=_("notification"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    content = models.BinaryField(_("content"))
+
+    class Meta:
+        verbose_name = _("notification attachment")
+        verbose_name_plural = _("notification attachments")
+        ordering = ["notification", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id}: {self.filename}"
 
 
 class NotificationPreference(models.Model):

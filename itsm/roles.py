@@ -82,6 +82,9 @@ REPORT_ALL_ROLES = frozenset({Role.INCIDENT_MANAGER, Role.DIRECTOR})
 REPORT_DESK_ROLES = frozenset({Role.DESK_MANAGER})
 REPORT_SECTION_ROLES = frozenset({Role.SECTION_LEAD})
 REPORT_OWN_ROLES = frozenset({Role.TECHNICIAN})
+# Who reads the monthly service report: those who see everything and the desk manager (the
+# directors also receive it by e-mail).
+SERVICE_REPORT_ROLES = REPORT_ALL_ROLES | REPORT_DESK_ROLES
 DISPUTE_ROLES = frozenset({Role.INCIDENT_MANAGER})
 # Who logs incidents at the desk console, and who reports in the portal.
 CONSOLE_ROLES = DESK_ROLES | {Role.INCIDENT_MANAGER}

@@ -24,6 +24,7 @@ from itsm.models import (
     Department,
     Membership,
     Notification,
+    NotificationAttachment,
     NotificationEmailState,
     NotificationPreference,
 )
@@ -91,6 +92,15 @@ _LAST_ERROR_LENGTH = 2000
 
 
 @dataclass(frozen=True)
+class EmailFile:
+    """A file attached to a notification's email (``OutboxMessage.attachments``)."""
+
+    filename: str
+    content: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
 class OutboxMessage:
     """One notification to write for each of its recipients (``notification_queue_many``)."""
 
@@ -100,6 +110,8 @@ class OutboxMessage:
     body: str
     url: str = ""
     incident_number: str = ""
+    # Sent with the email only (the inbox links to the page instead).
+    attachments: tuple[EmailFile, ...] = ()
 
 
 def notification_queue(
@@ -110,13 +122,15 @@ def notification_queue(
     body: str,
     url: str = "",
     incident_number: str = "",
+    attachments: Iterable[EmailFile] = (),
 ) -> list[Notification]:
     """Write one notification per distinct active recipient; email them after commit.
 
     Call it inside the transaction of the change it announces, so that both commit or
     neither does. ``None`` and inactive users among the recipients are skipped, and each
     person is told once. The email is pending when the user has an address and wants
-    email for this kind, skipped otherwise. Delivery is queued with
+    email for this kind, skipped otherwise; ``attachments`` go with a pending email only
+    (stored with its row, so every retry sends the same bytes). Delivery is queued with
     ``transaction.on_commit``; if the broker is down the rows stay pending and the
     periodic sweep queues them once their grace period is over.
     """
@@ -127,6 +141,7 @@ def notification_queue(
         body=body,
         url=url,
         incident_number=incident_number,
+        attachments=tuple(attachments),
     )
     return notification_queue_many([message])
 
@@ -160,11 +175,13 @@ def notification_queue_many(messages: Iterable[OutboxMessage]) -> list[Notificat
     first_sweep_at = now + timedelta(seconds=settings.NOTIFICATION_GRACE_SECONDS)
     subject_length = Notification._meta.get_field("subject").max_length
     rows = []
+    files = []
     for message, people in addressed:
         # A mail header is one line; the inbox shows the same subject.
         subject = " ".join(str(message.subject).split())[:subject_length]
         for user in people.values():
             email = user.pk in wanted[message.event]
+            files.append(message.attachments if email else ())
             rows.append(
                 Notification(
                     recipient=user,
@@ -176,16 +193,34 @@ def notification_queue_many(messages: Iterable[OutboxMessage]) -> list[Notificat
                     created_at=now,
                     email_state=_PENDING if email else NotificationEmailState.SKIPPED,
                     next_attempt_at=first_sweep_at if email else None,
+                    has_attachments=bool(files[-1]),
                 )
             )
     # Validation above raises before this block, so a refused call leaves the caller's
     # transaction usable; no savepoint inside it (two statements saved per call).
     with transaction.atomic(savepoint=False):
         created = Notification.objects.bulk_create(rows)
+        _attachments_create(created, files)
         pending_ids = [n.pk for n in created if n.email_state == _PENDING]
         if pending_ids:
             transaction.on_commit(partial(_notification_enqueue, pending_ids))
     return created
+
+
+def _attachments_create(created: list[Notification], files: list[tuple[EmailFile, ...]]) -> None:
+    """One INSERT for the files of every emailed row that has some."""
+    attachments = [
+        NotificationAttachment(
+            notification=notification,
+            filename=file.filename,
+            content_type=file.content_type,
+            content=file.content,
+        )
+        for notification, row_files in zip(created, files, strict=True)
+        for file in row_files
+    ]
+    if attachments:
+        NotificationAttachment.objects.bulk_create(attachments)
 
 
 def _notification_enqueue(ids: list[int]) -> bool:
@@ -265,7 +300,7 @@ def _notification_email(notification: Notification) -> EmailMessage:
     )
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
     timeout = getattr(settings, "EMAIL_TIMEOUT", None) or settings.NOTIFICATION_EMAIL_TIMEOUT
-    return EmailMessage(
+    email = EmailMessage(
         subject=notification.subject,
         body="\n\n".join(p for p in parts if p),
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -278,6 +313,10 @@ def _notification_email(notification: Notification) -> EmailMessage:
         },
         connection=get_connection(timeout=timeout),
     )
+    if notification.has_attachments:
+        for file in notification.attachments.all():
+            email.attach(file.filename, bytes(file.content), file.content_type)
+    return email
 
 
 def _absolute_url(url: str) -> str:
@@ -365,8 +404,9 @@ def notification_purge(*, now: datetime | None = None, batch: int = 5000) -> int
             )
             if not ids:
                 break
-            deleted, _ = Notification.objects.filter(pk__in=ids).delete()
-        total += deleted
+            # Their attachments go with them (counted apart).
+            _, per_model = Notification.objects.filter(pk__in=ids).delete()
+        total += per_model.get(Notification._meta.label, 0)
         if len(ids) < batch:
             break
     if total:

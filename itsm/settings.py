@@ -424,6 +424,16 @@ CELERY_BEAT_SCHEDULE["sla.calendar_data_warnings"] = {
     "options": {"expires": 23 * 3600},
 }
 
+# --- Reports (docs/kpis.md) -------------------------------------------------------------------
+# Last month's service report goes to the directors on the month's first working day (the
+# standard calendar), from this hour (local time) on; the task runs hourly and sends it once.
+REPORTS_MONTHLY_HOUR = env.int("REPORTS_MONTHLY_HOUR", default=8)
+CELERY_BEAT_SCHEDULE["reports.send_monthly_report"] = {
+    "task": "reports.send_monthly_report",
+    "schedule": 3600,
+    "options": {"expires": 3000},
+}
+
 # --- REST API (docs/api.md) ------------------------------------------------------------------
 # The throttle counters live in the "api" cache: Redis when REDIS_URL is set (shared by every
 # web process), else this process's memory.

@@ -15,6 +15,7 @@ urlpatterns = [
     path("sections/", views.directory, name="directory"),
     path("incidents/", include("incidents.urls")),
     path("desk/", include("servicedesk.urls")),
+    path("reports/", include("reports.urls")),
     path("notifications/", views.notification_inbox, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
     path(

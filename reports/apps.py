@@ -20,3 +20,22 @@ class ReportsConfig(AppConfig):
                 order=50,
             )
         )
+
+        # The monthly service report (reports/views_monthly.py).
+        from itsm.roles import SERVICE_REPORT_ROLES
+
+        nav_entry_register(
+            NavEntry(
+                "service_report",
+                _("Service report"),
+                "reports:monthly",
+                SERVICE_REPORT_ROLES,
+                order=55,
+            )
+        )
+
+        # Last month's service report, e-mailed to the directors (reports.delivery).
+        from itsm.notification_kinds import notification_kind_register
+        from reports.models import MONTHLY_REPORT_EVENT
+
+        notification_kind_register(MONTHLY_REPORT_EVENT, _("Monthly service report"))

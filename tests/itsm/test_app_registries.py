@@ -15,10 +15,12 @@ UPPER_APPS = {"sla", "incidents", "servicedesk", "reports"}
 
 
 def test_the_kinds_come_from_the_apps_in_their_order():
-    # sla (its own kind) is installed before incidents (the incident and SLA clock kinds).
+    # sla (its own kind) is installed before incidents (the incident and SLA clock kinds),
+    # reports (the monthly service report) after them.
     assert [k.code for k in notification_kinds()] == [
         "sla.calendar_data_ending",
         *(c for c, _ in notify.NOTIFICATION_KINDS),
+        "reports.monthly_report",
     ]
 
 
@@ -30,6 +32,7 @@ def test_each_app_contributes_its_places_in_menu_order():
         "queue",  # incidents
         "disputes",  # incidents
         "dashboards",  # reports
+        "service_report",  # reports
         "directory",
         "api",
         "admin",
