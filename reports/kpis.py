@@ -10,7 +10,6 @@ database (``reports/kpis_figures.py``, ``reports/kpis_queries.py``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -20,6 +19,9 @@ from incidents.models import Incident
 from reports import kpis_figures as figures
 from reports import kpis_queries as rows
 from reports.filters import KpiFilters
+
+# Trends live in their own module; re-exported here, the reports' one entry point.
+from reports.kpis_series import SERIES_METRICS, buckets, kpi_series
 from reports.scopes import ReportScope
 from sla.choices import Target
 
@@ -180,16 +182,6 @@ DEFINITIONS = (
 KPIS = {kpi.name: kpi for kpi in DEFINITIONS}
 KPI_NAMES: tuple[str, ...] = tuple(KPIS)
 
-SERIES_METRICS = (
-    "volume",
-    "mttr",
-    "mtta",
-    "resolution_sla",
-    "response_sla",
-    "fcr",
-    "backlog",
-)
-
 
 def allowed_names(scope: ReportScope) -> tuple[str, ...]:
     """A technician sees only their workload; every other reader every KPI (of their scope)."""
@@ -313,25 +305,27 @@ def _escalations(filters, scope, part, key) -> QuerySet:
 
 
 def _workload(filters, scope, part, key) -> QuerySet:
-    person = Q()
-    if key:
-        from django.contrib.auth import get_user_model
+    from django.contrib.auth import get_user_model
 
-        user = get_user_model().objects.filter(username=key).first()
-        if user is None:
+    person = None
+    if key:
+        person = get_user_model().objects.filter(username=key).first()
+        if person is None:
             raise _bad("key", _("No user has this username."))
-        person = user
+    elif scope.own_only:
+        person = get_user_model()(pk=scope.own_user_id)  # their own row is all they see
+    narrowed = person is not None
     if part in ("numerator", "open"):
         qs = rows.open_now(filters, scope).filter(assignee__isnull=False)
-        return qs.filter(assignee=person) if key else qs
+        return qs.filter(assignee=person) if narrowed else qs
     if part == "accepted":
         segments = rows.AssignmentSegment.objects.filter(
             rows.in_period("accepted_at", filters) & rows.segment_q(filters, scope),
             assignee__isnull=False,
         )
-        return rows.segment_incidents(segments.filter(assignee=person) if key else segments)
+        return rows.segment_incidents(segments.filter(assignee=person) if narrowed else segments)
     qs = rows.incidents(filters, scope, "resolved_at").filter(resolved_by__isnull=False)
-    return qs.filter(resolved_by=person) if key else qs
+    return qs.filter(resolved_by=person) if narrowed else qs
 
 
 def _collaboration(filters, scope, part, key) -> QuerySet:
@@ -390,53 +384,13 @@ def kpi_incidents(
     return DRILLS[name](filters, scope, part, key or "")
 
 
-# --- trends --------------------------------------------------------------------------------
-
-
-def buckets(last: date, bucket: str, count: int) -> list[tuple[date, date]]:
-    """``count`` consecutive months or ISO weeks, oldest first, ending with the one that
-    contains ``last``."""
-    found = []
-    if bucket == "week":
-        start = last - timedelta(days=last.weekday())
-        for i in range(count - 1, -1, -1):
-            begin = start - timedelta(weeks=i)
-            found.append((begin, begin + timedelta(days=6)))
-        return found
-    year, month = last.year, last.month
-    for _i in range(count):
-        begin = date(year, month, 1)
-        end = (date(year + (month == 12), month % 12 + 1, 1)) - timedelta(days=1)
-        found.append((begin, end))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return found[::-1]
-
-
-def _series_point(metric: str, filters: KpiFilters, scope: ReportScope) -> dict:
-    if metric == "volume":
-        n = rows.incidents(filters, scope, "created_at").count()
-        return {"value": n, "numerator": None, "total": n}
-    if metric in ("mttr", "mtta"):
-        stats = getattr(figures, metric)(filters, scope)
-        return {"value": stats["business_mean_seconds"], "numerator": None, "total": stats["count"]}
-    if metric in ("resolution_sla", "response_sla"):
-        row = getattr(figures, metric)(filters, scope)
-        return {"value": row["rate"], "numerator": row["met"], "total": row["total"]}
-    if metric == "fcr":
-        row = figures.first_contact_resolution(filters, scope)
-        return {"value": row["rate"], "numerator": row["count"], "total": row["total"]}
-    n = rows.backlog(filters, scope).count()
-    return {"value": n, "numerator": None, "total": None}
-
-
-def kpi_series(
-    metric: str, filters: KpiFilters, scope: ReportScope, *, bucket: str = "month", count=12
-) -> list[dict]:
-    """A metric per month (or ISO week) for the trend charts, oldest first."""
-    if metric not in SERIES_METRICS:
-        raise KeyError(metric)
-    points = []
-    for start, end in buckets(filters.date_to, bucket, count):
-        point = _series_point(metric, filters.with_period(start, end), scope)
-        points.append({"start": start, "end": end, **point})
-    return points
+__all__ = [
+    "DEFINITIONS",
+    "KPI_NAMES",
+    "KPIS",
+    "SERIES_METRICS",
+    "buckets",
+    "kpi_incidents",
+    "kpi_series",
+    "kpis_compute",
+]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("incidents.api.urls")),
     path("", include("servicedesk.api.urls")),
     path("", include("sla.api.urls")),
+    path("", include("reports.api.urls")),
     *router.urls,
     # Anything else under /api/v1/ answers a JSON 404, not the site's HTML page.
     re_path(r"^.*$", views.not_found, name="not-found"),

@@ -1,0 +1,1 @@
+"""Tests of the reports app: KPIs, scopes, the KPI API."""

@@ -1,0 +1,1 @@
+"""The KPI endpoints of the API (``/api/v1/reports/kpis/``)."""
