@@ -3,6 +3,7 @@ previous one of the same length), the trend charts and the tables of each view."
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
@@ -129,7 +130,9 @@ def _detail(key, k) -> str:
         block = k.get("major_incidents") or {}
         return _("mean duration %(d)s") % {"d": fmt_duration(block.get("mean_duration_seconds"))}
     if key == "backlog":
-        return _("at %(at)s") % {"at": (k.get("backlog") or {}).get("at") or "—"}
+        at = (k.get("backlog") or {}).get("at")
+        shown = date_format(datetime.fromisoformat(at), "Y-m-d H:i") if at else "—"
+        return _("at %(at)s") % {"at": shown}
     return ""
 
 
@@ -166,7 +169,12 @@ def compare(filters, scope, names=None) -> tuple[dict, dict]:
 
 
 def _bucket_label(row, bucket) -> str:
-    return date_format(row["start"], "n/j" if bucket == "week" else "Y-m")
+    """Weeks by their Monday (month/day); months by number, with the year on January and
+    on the first month shown (so twelve labels fit under a chart)."""
+    start = row["start"]
+    if bucket == "week":
+        return date_format(start, "n/j")
+    return date_format(start, "Y-m" if start.month == 1 or row.get("first") else "m")
 
 
 def _series_drill(name, filters, row, view):
@@ -192,6 +200,8 @@ def trend_charts(filters, scope, view="") -> list[dict]:
     out = []
     for metric, bucket, count, title, draw, _fmt, drill_name in specs:
         rows = kpi_series(metric, filters, scope, bucket=bucket, count=count)
+        if rows:
+            rows[0] = {**rows[0], "first": True}
         points = []
         for row in rows:
             value = row.get("value")

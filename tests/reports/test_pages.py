@@ -232,6 +232,10 @@ def test_the_desk_view_shows_the_call_back_queue(client, activity):
     callbacks = response.context["callbacks"]
     assert callbacks["total"] == 1  # the resolved one, awaiting confirmation
     assert sum(b["count"] for b in callbacks["ageing"]) == 1
+    agents = next(t for t in response.context["tables"] if t.key == "agents")
+    assert [[c.value for c in row] for row in agents.rows] == [
+        [activity.agent.last_name + activity.agent.first_name or "w_agent", 5, 0, 0.0]
+    ]
 
 
 def test_a_technician_sees_only_their_own_workload(client, activity):
