@@ -202,11 +202,14 @@ def trend_charts(filters, scope, view="") -> list[dict]:
         rows = kpi_series(metric, filters, scope, bucket=bucket, count=count)
         if rows:
             rows[0] = {**rows[0], "first": True}
+        # MTTR in hours, or in minutes while every month's mean is under an hour.
+        top = max((r["value"] or 0 for r in rows), default=0)
+        per, unit = (60, "min") if metric == "mttr" and top < 3600 else (3600, "h")
         points = []
         for row in rows:
             value = row.get("value")
             if metric == "mttr":
-                plotted, shown = (None if value is None else value / 3600), fmt_duration(value)
+                plotted, shown = (None if value is None else value / per), fmt_duration(value)
             elif metric == "resolution_sla":
                 plotted = None if value is None else value * 100
                 shown = fmt_rate_of(value, row.get("numerator"), row.get("total"))
@@ -221,7 +224,7 @@ def trend_charts(filters, scope, view="") -> list[dict]:
                 )
             )
         if metric == "mttr":
-            svg = draw(points, title=title, fmt=lambda v: fmt_number(v, 0) + "h")
+            svg = draw(points, title=title, fmt=lambda v, u=unit: f"{fmt_number(v, 1)} {u}")
         elif metric == "resolution_sla":
             svg = draw(points, title=title, fmt=lambda v: f"{v:.0f}%", max_value=100)
         else:
