@@ -293,11 +293,14 @@ def incidents(request: HttpRequest, scope, name: str) -> HttpResponse:
         if context["view"] in VIEWS:
             back = {k: v for k, v in filters.query().items() if v}
             context["back_url"] = f"{reverse(VIEW_URLS[context['view']])}?{urlencode(back)}"
-        qs = kpi_incidents(name, filters, scope, part=part, key=key)
+    qs, errors = _drill_queryset(name, filters, scope, part, key) if filters else (None, [])
+    if qs is not None:
         page = slice_page(qs.order_by("-created_at", "-id"), request)
         context["page"] = page
         context["rows"] = drilldown.incident_rows(page.object_list)
-    return _render(request, "reports/incidents.html", context, form)
+    context["drill_errors"] = errors
+    status = 400 if errors or not form.is_valid() else 200
+    return render(request, "reports/incidents.html", context, status=status)
 
 
 @report_page(None)
