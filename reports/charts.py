@@ -41,7 +41,7 @@ def _link(href: str, inner: str) -> str:
 def _frame(width: int, height: int, title: str, body: list[str]) -> SafeString:
     head = format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="report-chart" role="img" '
-        'viewBox="0 0 {} {}" width="100%" font-family="{}" font-size="11" aria-label="{}">'
+        'viewBox="0 0 {} {}" width="100%" font-family="{}" font-size="12" aria-label="{}">'
         "<title>{}</title>",
         width,
         height,

@@ -3,6 +3,7 @@ previous one of the same length), the trend charts and the tables of each view."
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
@@ -129,7 +130,9 @@ def _detail(key, k) -> str:
         block = k.get("major_incidents") or {}
         return _("mean duration %(d)s") % {"d": fmt_duration(block.get("mean_duration_seconds"))}
     if key == "backlog":
-        return _("at %(at)s") % {"at": (k.get("backlog") or {}).get("at") or "—"}
+        at = (k.get("backlog") or {}).get("at")
+        shown = date_format(datetime.fromisoformat(at), "Y-m-d H:i") if at else "—"
+        return _("at %(at)s") % {"at": shown}
     return ""
 
 
@@ -166,7 +169,12 @@ def compare(filters, scope, names=None) -> tuple[dict, dict]:
 
 
 def _bucket_label(row, bucket) -> str:
-    return date_format(row["start"], "n/j" if bucket == "week" else "Y-m")
+    """Weeks by their Monday (month/day); months by number, with the year on January and
+    on the first month shown (so twelve labels fit under a chart)."""
+    start = row["start"]
+    if bucket == "week":
+        return date_format(start, "n/j")
+    return date_format(start, "Y-m" if start.month == 1 or row.get("first") else "m")
 
 
 def _series_drill(name, filters, row, view):
@@ -192,11 +200,16 @@ def trend_charts(filters, scope, view="") -> list[dict]:
     out = []
     for metric, bucket, count, title, draw, _fmt, drill_name in specs:
         rows = kpi_series(metric, filters, scope, bucket=bucket, count=count)
+        if rows:
+            rows[0] = {**rows[0], "first": True}
+        # MTTR in hours, or in minutes while every month's mean is under an hour.
+        top = max((r["value"] or 0 for r in rows), default=0)
+        per, unit = (60, "min") if metric == "mttr" and top < 3600 else (3600, "h")
         points = []
         for row in rows:
             value = row.get("value")
             if metric == "mttr":
-                plotted, shown = (None if value is None else value / 3600), fmt_duration(value)
+                plotted, shown = (None if value is None else value / per), fmt_duration(value)
             elif metric == "resolution_sla":
                 plotted = None if value is None else value * 100
                 shown = fmt_rate_of(value, row.get("numerator"), row.get("total"))
@@ -211,7 +224,7 @@ def trend_charts(filters, scope, view="") -> list[dict]:
                 )
             )
         if metric == "mttr":
-            svg = draw(points, title=title, fmt=lambda v: fmt_number(v, 0) + "h")
+            svg = draw(points, title=title, fmt=lambda v, u=unit: f"{fmt_number(v, 1)} {u}")
         elif metric == "resolution_sla":
             svg = draw(points, title=title, fmt=lambda v: f"{v:.0f}%", max_value=100)
         else:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from incidents import selectors as incident_selectors
 from incidents.choices import Nature, Priority, Source, Status
+from itsm.forms import FastSelect
 from itsm.models import DepartmentKind
 from itsm.selectors import departments_by_id
 
@@ -36,6 +37,33 @@ def lead_section(department_ids):
     """The first of a lead's sections, by code."""
     found = [d for pk, d in departments_by_id().items() if pk in department_ids]
     return min(found, key=lambda d: d.code) if found else None
+
+
+def name_choices(form, scope) -> None:
+    """Sections and categories chosen by name in the filter form (their codes are the
+    values, as in the URL and the API); a lead is offered only the sections they lead."""
+    any_ = ("", _("Any"))
+    sections = sorted(
+        (d for d in departments_by_id().values() if d.active or d.pk in scope.department_ids),
+        key=lambda d: d.code,
+    )
+    if not scope.everything:
+        sections = [d for d in sections if d.pk in scope.department_ids]
+    categories = sorted(
+        (c for c in incident_selectors.categories_by_id().values() if c.active),
+        key=_category_label,
+    )
+    for name, choices in (
+        ("department", [any_, *((d.code, d.name) for d in sections)]),
+        ("category", [any_, *((c.code, _category_label(c)) for c in categories)]),
+    ):
+        field = form.fields[name]
+        field.widget = FastSelect(attrs={"class": "form-select"}, choices=choices)
+
+
+def _category_label(category) -> str:
+    parent = category.parent if category.parent_id else None
+    return f"{parent.name} / {category.name}" if parent else category.name
 
 
 def figure_label(name: str, part: str, key: str) -> str:
@@ -190,3 +218,37 @@ def callback_queue(user) -> dict:
             {"code": c, "label": labels[c], "count": found[c]} for c, _l, _h in CALLBACK_BUCKETS
         ],
     }
+
+
+def desk_agents(filters, scope) -> list[dict]:
+    """The desk's people: the incidents each logged in the period and how many of those
+    were resolved at first contact (one grouped query, the names in one more)."""
+    from django.contrib.auth import get_user_model
+
+    from reports.kpis_queries import incidents
+
+    desk = desk_section()
+    if desk is None:
+        return []
+    counts = (
+        incidents(filters, scope, "created_at")
+        .filter(created_by__memberships__department=desk)
+        .values("created_by_id")
+        .annotate(
+            logged=Count("id", distinct=True),
+            fcr=Count("id", filter=Q(first_contact_resolution=True), distinct=True),
+        )
+        .order_by()
+    )
+    rows = {row["created_by_id"]: row for row in counts}
+    people = get_user_model().objects.in_bulk(sorted(rows))
+    found = [
+        {
+            "username": person.username,
+            "name": person_name(person.last_name, person.first_name, person.username),
+            "logged": rows[pk]["logged"],
+            "fcr": rows[pk]["fcr"],
+        }
+        for pk, person in people.items()
+    ]
+    return sorted(found, key=lambda r: (-r["logged"], r["username"]))

@@ -327,3 +327,23 @@ def workload_table(kpis: dict, drill: Drill, title: str = "") -> Table:
             cells.append(Cell(value, fmt_number(value), drill("workload", part, who)))
         table.rows.append(cells)
     return table
+
+
+def agents_table(agents: list[dict]) -> Table:
+    """The desk's people: incidents logged, resolved at first contact, and the rate."""
+    table = Table(
+        "agents",
+        _("Agents: incidents logged and resolved at first contact"),
+        [_("Person"), _("Logged"), _("Resolved at first contact"), _("Rate")],
+    )
+    for row in agents:
+        rate = round(row["fcr"] / row["logged"], 4) if row["logged"] else None
+        table.rows.append(
+            [
+                Cell(row["name"]),
+                Cell(row["logged"], fmt_number(row["logged"])),
+                Cell(row["fcr"], fmt_number(row["fcr"])),
+                Cell(rate, fmt_rate(rate)),
+            ]
+        )
+    return table

@@ -32,6 +32,7 @@ VIEW_URLS = {
     "workload": "reports:workload",
 }
 FORMATS = ("csv", "xlsx")
+DESK_NAMES = ["volume", "first_contact_resolution", "mtta", "reopen", "satisfaction", "backlog"]
 
 
 def report_page(view: str | None):
@@ -80,7 +81,13 @@ def _menu(scope, current: str) -> list[dict]:
 
 
 def _form(request: HttpRequest, scope):
-    form = KpiFilterForm(request.GET)
+    """The filters from the URL (this month when none is given), with the sections and
+    categories offered by name."""
+    data = request.GET.copy()
+    if not any(data.get(k) for k in ("period", "from", "to")):
+        data["period"] = "month"
+    form = KpiFilterForm(data)
+    drilldown.name_choices(form, scope)
     if not form.is_valid():
         return form, None
     return form, form.filters()
@@ -137,7 +144,10 @@ def _overview_parts(filters, scope, view: str) -> dict:
         "tiles": dashboard.build_tiles(now, before, drill),
         "summary_exports": _summary_exports(view, filters),
         "trends": dashboard.trend_charts(filters, scope, view),
-        "share_chart": dashboard.share_chart(share) if share.rows else None,
+        # No chart while no section has recorded handling time (the table says so).
+        "share_chart": dashboard.share_chart(share)
+        if any(r[1].value for r in share.rows)
+        else None,
         "tables": view_tables(view, now, drill),
     }
 
@@ -151,9 +161,6 @@ def _summary_exports(view: str, filters) -> dict:
 
 def view_tables(view: str, kpis: dict, drill) -> list[tables.Table]:
     """The tables a view shows, which its exports also write."""
-    if view == "desk":
-        by_source = tables.volume_tables(kpis, drill)[1]
-        return [by_source, tables.workload_table(kpis, drill, _("Agents' workload"))]
     if view == "workload":
         return [tables.workload_table(kpis, drill, _("Workload"))]
     listed = [
@@ -206,19 +213,27 @@ def desk(request: HttpRequest, scope) -> HttpResponse:
 
 
 def _desk_parts(request, filters, scope) -> dict:
-    desk_filters = dataclasses.replace(filters, department=drilldown.desk_section())
-    drill = dashboard.drill_for(desk_filters, "desk")
-    names = ["volume", "first_contact_resolution", "workload", "mtta", "reopen", "satisfaction"]
-    now, before = dashboard.compare(desk_filters, scope, names=names)
+    """Every contact comes through the desk: its figures (volume by channel, first-contact
+    resolution, reopens, satisfaction) are over all incidents of the filters; the workload
+    table is the desk section's people."""
+    drill = dashboard.drill_for(filters, "desk")
+    now, before = dashboard.compare(filters, scope, names=DESK_NAMES)
     callbacks = drilldown.callback_queue(request.user)
     callbacks["oldest_human"] = tables.fmt_duration(callbacks["oldest_seconds"])
     return {
         "kpis": now,
         "tiles": dashboard.build_tiles(now, before, drill),
         "summary_exports": _summary_exports("desk", filters),
-        "tables": view_tables("desk", now, drill),
+        "tables": _desk_tables(filters, scope, now),
         "callbacks": callbacks,
     }
+
+
+def _desk_tables(filters, scope, now: dict) -> list[tables.Table]:
+    """Volume by channel over every incident; the desk's people and what they logged and
+    resolved at first contact (agents are rarely assignees, so not the assignee workload)."""
+    by_source = tables.volume_tables(now, dashboard.drill_for(filters, "desk"))[1]
+    return [by_source, tables.agents_table(drilldown.desk_agents(filters, scope))]
 
 
 @report_page("workload")
@@ -278,11 +293,14 @@ def incidents(request: HttpRequest, scope, name: str) -> HttpResponse:
         if context["view"] in VIEWS:
             back = {k: v for k, v in filters.query().items() if v}
             context["back_url"] = f"{reverse(VIEW_URLS[context['view']])}?{urlencode(back)}"
-        qs = kpi_incidents(name, filters, scope, part=part, key=key)
+    qs, errors = _drill_queryset(name, filters, scope, part, key) if filters else (None, [])
+    if qs is not None:
         page = slice_page(qs.order_by("-created_at", "-id"), request)
         context["page"] = page
         context["rows"] = drilldown.incident_rows(page.object_list)
-    return _render(request, "reports/incidents.html", context, form)
+    context["drill_errors"] = errors
+    status = 400 if errors or not form.is_valid() else 200
+    return render(request, "reports/incidents.html", context, status=status)
 
 
 @report_page(None)
@@ -319,8 +337,6 @@ def table_export(request: HttpRequest, scope, view: str, table: str, fmt: str) -
         filters = _section_filters(filters, scope)
         if filters is None:
             raise Http404
-    if view == "desk":
-        filters = dataclasses.replace(filters, department=drilldown.desk_section())
     drill = dashboard.drill_for(filters, view)
     found = _export_table(view, table, filters, scope, drill)
     filename = f"{table}-{filters.date_from}-{filters.date_to}"
@@ -328,10 +344,13 @@ def table_export(request: HttpRequest, scope, view: str, table: str, fmt: str) -
 
 
 def _export_table(view, table, filters, scope, drill) -> tables.Table:
+    names = DESK_NAMES if view == "desk" else None
     if table == "summary":
-        now, before = dashboard.compare(filters, scope)
+        now, before = dashboard.compare(filters, scope, names=names)
         return dashboard.tiles_table(dashboard.build_tiles(now, before, drill))
-    for found in view_tables(view, kpis_compute(filters, scope), drill):
+    now = kpis_compute(filters, scope, names=names)
+    found_tables = _desk_tables(filters, scope, now) if view == "desk" else None
+    for found in found_tables or view_tables(view, now, drill):
         if found.key == table:
             return found
     raise Http404

@@ -226,12 +226,35 @@ def test_bad_filters_answer_400_per_field(client, world):
     assert client.get(reverse("reports:incidents", args=["nonsense"])).status_code == 404
 
 
+def test_a_bad_drill_down_key_answers_400_with_its_error(client, activity):
+    client.force_login(activity.director)
+    url = reverse("reports:incidents", args=["volume"])
+    response = client.get(url, THIS_MONTH | {"key": "colour:red"})
+    assert response.status_code == 400
+    assert "data-drill-error" in response.content.decode()
+    export = reverse("reports:incidents-export", args=["escalations", "csv"])
+    assert client.get(export, THIS_MONTH | {"key": "9"}).status_code == 400
+
+
+def test_a_technician_cannot_drill_into_figures_beyond_their_workload(client, activity):
+    client.force_login(activity.tech)
+    response = client.get(reverse("reports:incidents", args=["volume"]), THIS_MONTH)
+    assert response.status_code == 403
+    assert 'id="forbidden-reason"' in response.content.decode()
+    own = client.get(reverse("reports:incidents", args=["workload"]), THIS_MONTH)
+    assert own.status_code == 200
+
+
 def test_the_desk_view_shows_the_call_back_queue(client, activity):
     response = get(client, activity.desk_manager, "reports:desk", THIS_MONTH)
     assert response.status_code == 200
     callbacks = response.context["callbacks"]
     assert callbacks["total"] == 1  # the resolved one, awaiting confirmation
     assert sum(b["count"] for b in callbacks["ageing"]) == 1
+    agents = next(t for t in response.context["tables"] if t.key == "agents")
+    assert [[c.value for c in row] for row in agents.rows] == [
+        [activity.agent.last_name + activity.agent.first_name or "w_agent", 5, 0, 0.0]
+    ]
 
 
 def test_a_technician_sees_only_their_own_workload(client, activity):
