@@ -43,7 +43,8 @@ class Query:
 
     @property
     def too_short(self) -> bool:
-        return not self.numbers and len(self.text) < MIN_TEXT_LENGTH
+        """Too short to search as text (a short number may still open an incident)."""
+        return len(self.text) < MIN_TEXT_LENGTH
 
 
 def parse(raw: str, *, today=None) -> Query:

@@ -47,7 +47,8 @@ def test_parse_collapses_spaces_and_bounds_length():
     assert query.text.startswith("打印机 卡纸 x")
     assert len(query.text) == search.MAX_TEXT_LENGTH
     assert search.parse("网").too_short
-    assert not search.parse("7").too_short
+    assert search.parse("7").numbers
+    assert search.parse("7").too_short  # as text
 
 
 def test_like_pattern_escapes_wildcards():
