@@ -25,6 +25,7 @@ from incidents.exceptions import ActionForbidden
 from incidents.filters import ListFilterSet
 from itsm.http import forbidden
 from itsm.pagination import slice_page
+from itsm.people import person_name
 
 # How often the list asks for itself again (htmx polling, milliseconds are htmx's "30s").
 REFRESH_SECONDS = 30
@@ -155,8 +156,8 @@ def _csv_row(incident) -> list[str]:
         incident.priority,
         str(statuses.get(incident.status, incident.status)),
         str(incident.department.name) if incident.department else "",
-        _name(incident.assignee),
-        _name(incident.owner),
+        person_name(incident.assignee),
+        person_name(incident.owner),
         str(category.name) if category else "",
         str(natures.get(incident.nature, incident.nature)),
         str(sources.get(incident.source, incident.source)),
@@ -164,10 +165,6 @@ def _csv_row(incident) -> list[str]:
         _when(incident.updated_at),
         _when(incident.next_deadline_at),
     ]
-
-
-def _name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 class _Echo:

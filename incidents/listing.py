@@ -1,6 +1,7 @@
 """The all-incidents list's reads: its sort orders and page sizes, the people and sections
 its filters offer, its saved views (the built-in ones too), and the rows of its CSV export."""
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents import selectors
 from incidents.choices import Priority, Status
 from incidents.models import SavedView
+from itsm.people import person_name
 from itsm.roles import STAFF_ROLES
 from itsm.selectors import departments_by_id
 
@@ -75,7 +77,14 @@ def filter_people() -> list[tuple[str, str]]:
         .only("id", "username", "first_name", "last_name")
         .order_by("last_name", "first_name", "username")
     )
-    return [(user.username, user.get_full_name() or user.username) for user in users]
+    users = list(users)
+    names = [person_name(user) for user in users]
+    twice = {name for name, n in Counter(names).items() if n > 1}
+    # The username only tells apart two people who share a name.
+    return [
+        (user.username, f"{name} ({user.username})" if name in twice else name)
+        for user, name in zip(users, names, strict=True)
+    ]
 
 
 def filter_sections() -> list[tuple[str, str]]:

@@ -14,8 +14,12 @@ from django.utils import timezone
 
 from incidents import listing, services
 from incidents.models import Incident, SavedView
+from tests.itsm import test_names_shown as names_shown
 
 pytestmark = pytest.mark.django_db
+
+# The people and sections with real names, and an incident with a history (the lead's test).
+named_world = names_shown.named_world
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 URL = "/incidents/all/"
@@ -260,3 +264,26 @@ def test_list_query_count_is_constant(client, world, size):
     many, response = _queries(client, params)
     assert len(numbers_in(response)) == size
     assert many == few
+
+
+# --- names, never usernames or codes ---
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_list_search_and_csv_name_people_and_sections(client, named_world, language):
+    world, inc = named_world, named_world.named_incident
+    client.force_login(world.incident_manager)
+    for url, params in (
+        (URL, {}),
+        (URL, {"sort": "deadline"}),
+        ("/incidents/search/", {"q": "打印"}),
+    ):
+        response = client.get(url, params, HTTP_ACCEPT_LANGUAGE=language)
+        html = response.content.decode()
+        assert inc.number in html
+        names_shown._assert_names_only(html, world, page=url)
+    assert "黄勇" in names_shown.visible_text(client.get(URL).content.decode())
+    rows = _csv(client.get(reverse("incidents:all_export"), HTTP_ACCEPT_LANGUAGE=language))
+    names_shown._assert_names_only(" ".join(" ".join(row) for row in rows[1:]), world, page="csv")
+    assert "黄勇" in rows[1]
+    assert "王芳" in rows[1]
