@@ -24,7 +24,7 @@ from incidents.choices import Nature, Source, Status
 from incidents.exceptions import ActionForbidden
 from incidents.filters import ListFilterSet
 from itsm.http import forbidden
-from itsm.pagination import slice_page
+from itsm.pagination import PAGE_SIZE, SlicePage, page_number, slice_page
 from itsm.people import person_name
 
 # How often the list asks for itself again (htmx polling, milliseconds are htmx's "30s").
@@ -47,8 +47,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
     context = {"query": query, "page": None, "rows": [], "missing_number": None}
     if query.numbers and len(query.numbers) == 1:
         context["missing_number"] = query.numbers[0]
-    if query.text and not query.too_short and not context["missing_number"]:
-        page = slice_page(search.search_results(user, query), request)
+    if not query.too_short and not context["missing_number"]:
+        number = page_number(request.GET.get("page"))
+        rows = search.search_page(user, query, number, PAGE_SIZE)
+        page = SlicePage(rows, number, PAGE_SIZE, request.GET)
         context["page"] = page
         context["rows"] = selectors.with_relations(page)
     if request.htmx and not request.htmx.boosted:

@@ -197,3 +197,22 @@ def test_results_query_count_does_not_grow_with_rows(client, world):
     for _ in range(30):
         world.incident(title="网络抖动")
     assert _queries(client, url, {"q": "网络"}) == few
+
+
+@pytest.mark.parametrize("indexed", [None, False], ids=["database-default", "plain-fallback"])
+def test_search_page_merges_own_text_and_comments_newest_first(world, indexed):
+    made = []
+    for i in range(7):
+        inc = world.incident(title=f"打印机 {i}" if i % 2 else f"其他 {i}")
+        if not i % 2:
+            services.comment_add(incident=inc, by=world.agent, body="打印机又坏了")
+        made.append(inc.number)
+    newest_first = list(reversed(made))
+    query = search.parse("打印机")
+    pages = [search.search_page(world.agent, query, n, 3, indexed=indexed) for n in (1, 2, 3)]
+    assert [i.number for i in pages[0]] == newest_first[:4]  # 3 and one more: a next page
+    assert [i.number for i in pages[1]] == newest_first[3:7]
+    assert [i.number for i in pages[2]] == newest_first[6:]
+    # A requester reads public comments only: the internal ones find nothing for them.
+    mine = search.search_page(world.requester, query, 1, 10, indexed=indexed)
+    assert {inc.number for inc in mine} == {made[1], made[3], made[5]}
