@@ -347,7 +347,10 @@ class ListFilterSet(IncidentFilterSet):
                 )
                 current.model, current.parent = cls._meta.model, filterset
             elif isinstance(current, AnyOfFilter):
-                current.extra["widget"] = OneOfSelect(empty_label=labels[1])
+                # Several at once (a saved view may hold P1 and P2): a multiple select.
+                current.extra["widget"] = forms.SelectMultiple(
+                    attrs={"size": 3, "title": labels[1]}
+                )
             elif name != "q":
                 current.extra["empty_label"] = labels[1]
             current.label = labels if name == "q" else labels[0]
