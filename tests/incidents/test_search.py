@@ -216,3 +216,17 @@ def test_search_page_merges_own_text_and_comments_newest_first(world, indexed):
     # A requester reads public comments only: the internal ones find nothing for them.
     mine = search.search_page(world.requester, query, 1, 10, indexed=indexed)
     assert {inc.number for inc in mine} == {made[1], made[3], made[5]}
+
+
+def test_api_q_uses_the_same_search(world, corpus):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(world.agent)
+    body = api.get("/api/v1/incidents/", {"q": "vpn"}).json()
+    assert [row["number"] for row in body["results"]] == [corpus["other"].number]
+    body = api.get("/api/v1/incidents/", {"q": "王芳"}).json()
+    assert [row["number"] for row in body["results"]] == [corpus["network"].number]
+    response = api.get("/api/v1/incidents/", {"q": "网"})
+    assert response.status_code == 400
+    assert "q" in response.json()
