@@ -16,8 +16,8 @@ class IncidentsConfig(AppConfig):
 
         # The incident pages in the navigation; the demo incidents.
         from itsm.demo import demo_seeder_register
-        from itsm.navigation import NavEntry, nav_entry_register
-        from itsm.roles import DISPUTE_ROLES, SECTION_QUEUE_ROLES
+        from itsm.navigation import NavEntry, nav_entry_register, nav_search_register
+        from itsm.roles import ALL_INCIDENTS_ROLES, DISPUTE_ROLES, SECTION_QUEUE_ROLES
 
         demo_seeder_register("incidents.demo")
 
@@ -30,6 +30,17 @@ class IncidentsConfig(AppConfig):
                 order=30,
             )
         )
+        nav_entry_register(
+            NavEntry(
+                "all_incidents",
+                _("All incidents"),
+                "incidents:all",
+                ALL_INCIDENTS_ROLES,
+                order=35,
+            )
+        )
+        # The search box on every page.
+        nav_search_register("incidents:search")
         nav_entry_register(
             NavEntry(
                 "disputes",

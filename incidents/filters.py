@@ -7,9 +7,10 @@ and the category as an indented tree; what they filter stays the same.
 """
 
 import re
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import flatatt
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from incidents import search
 from incidents.choices import Nature, Priority, Source, Status
 from incidents.forms import CategoryTreeField
 from incidents.models import Category, Incident
@@ -162,7 +164,13 @@ class IncidentFilterSet(django_filters.FilterSet):
         label=_("Whether a response or resolution target is breached (true or false)."),
     )
     q = django_filters.CharFilter(
-        method="filter_text", label=_("Text in the title or description, or an incident number.")
+        method="filter_text",
+        min_length=search.MIN_TEXT_LENGTH,
+        max_length=search.MAX_TEXT_LENGTH,
+        label=_(
+            "An incident number, or text (two characters or more) in the title, description, "
+            "caller's name or phone, or a comment the caller may read."
+        ),
     )
 
     class Meta:
@@ -259,9 +267,107 @@ class IncidentFilterSet(django_filters.FilterSet):
         return queryset.filter(Exists(breached) if value == "true" else ~Exists(breached))
 
     def filter_text(self, queryset, name, value):
-        value = value.strip()
+        value = " ".join(value.split())
         if not value:
             return queryset
         if NUMBER.match(value):
             return queryset.filter(number=value.upper())
-        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+        user = getattr(self.request, "user", None)
+        return search.search_filter(queryset, user, value)
+
+
+class LocalDateFilter(django_filters.DateFilter):
+    """A page's date (in the user's time zone) for a date-time filter: ``from`` counts
+    from the day's start, ``to`` includes the whole day."""
+
+    def __init__(self, *args, upto=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.upto = upto
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        start = timezone.make_aware(datetime.combine(value, time.min))
+        if self.upto:
+            return qs.filter(**{f"{self.field_name}__lt": start + timedelta(days=1)})
+        return qs.filter(**{f"{self.field_name}__gte": start})
+
+
+class ListFilterSet(IncidentFilterSet):
+    """The all-incidents list's filters: the same filters as the API, every one shown;
+    sections and people offered by name (their code and username stay the values), dates
+    as days in the user's time zone."""
+
+    LIST_FILTERS = {
+        "q": _("Text or number"),
+        "status": (_("Status"), _("Any status")),
+        "priority": (_("Priority"), _("Any priority")),
+        "department": (_("Section"), _("Any section")),
+        "assignee": (_("Assignee"), _("Anyone")),
+        "owner": (_("Owner"), _("Anyone")),
+        "category": (_("Category"), _("Any category")),
+        "nature": (_("Nature"), _("Any nature")),
+        "source": (_("Source"), _("Any source")),
+        "breached": (_("SLA"), _("Breached or not")),
+    }
+    DATE_FILTERS = {
+        "created_after": ("created_at", False, _("Created from")),
+        "created_before": ("created_at", True, _("Created to")),
+        "updated_after": ("updated_at", False, _("Changed from")),
+        "updated_before": ("updated_at", True, _("Changed to")),
+    }
+
+    @classmethod
+    def for_list(cls, data, queryset, *, request, sections, people):
+        """``sections``: (code, name) pairs; ``people``: (username, name) pairs."""
+        filterset = cls(data, queryset=queryset, request=request)
+        filters = filterset.filters
+        choices = {
+            "department": sections,
+            "assignee": people,
+            "owner": people,
+            "breached": [("true", _("Breached")), ("false", _("Not breached"))],
+        }
+        shown = {}
+        for name, labels in cls.LIST_FILTERS.items():
+            current = filters[name]
+            if name in choices:
+                current = django_filters.ChoiceFilter(
+                    choices=choices[name],
+                    field_name=current.field_name,
+                    method=current.method,
+                    empty_label=labels[1],
+                )
+                current.model, current.parent = cls._meta.model, filterset
+            elif name == "category":
+                current = CategoryTreeFilter(
+                    queryset=Category.objects.filter(active=True),
+                    empty_label=labels[1],
+                    method="filter_category",
+                )
+                current.model, current.parent = cls._meta.model, filterset
+            elif isinstance(current, AnyOfFilter):
+                # Several at once (a saved view may hold P1 and P2): a multiple select.
+                current.extra["widget"] = forms.SelectMultiple(
+                    attrs={"size": 3, "title": labels[1]}
+                )
+            elif name != "q":
+                current.extra["empty_label"] = labels[1]
+            current.label = labels if name == "q" else labels[0]
+            current.__dict__.pop("_field", None)
+            shown[name] = current
+        for name, (field_name, upto, label) in cls.DATE_FILTERS.items():
+            current = LocalDateFilter(field_name=field_name, upto=upto, label=label)
+            current.extra["widget"] = forms.DateInput(attrs={"type": "date"})
+            current.model, current.parent = cls._meta.model, filterset
+            shown[name] = current
+        filterset.filters = shown
+        use_fast_widgets(filterset.form.fields.values())
+        for name, field in filterset.form.fields.items():
+            select = name in choices or name in cls.LIST_FILTERS and name != "q"
+            field.widget.attrs["class"] = (
+                f"form-{'select' if select else 'control'} form-control-sm"
+            )
+            if select:
+                field.widget.attrs["class"] = "form-select form-select-sm"
+        return filterset

@@ -10,7 +10,15 @@ from django.utils import timezone
 from incidents.choices import Status
 from itsm import configcache
 from itsm.models import DepartmentKind, Membership
-from itsm.roles import DESK_ROLES, WORKING_ROLES, Role, has_role
+from itsm.roles import (
+    ALL_INCIDENTS_ROLES,
+    DESK_ROLES,
+    SHARE_VIEW_ROLES,
+    WORKING_ROLES,
+    Role,
+    has_any_role,
+    has_role,
+)
 
 
 def section_roles(user) -> dict[int, str]:
@@ -50,6 +58,21 @@ def works_in(user, department_id) -> bool:
 
 def is_lead_of(user, department_id) -> bool:
     return section_roles(user).get(department_id) == Role.SECTION_LEAD
+
+
+def may_list_all(user) -> bool:
+    """Whether the user may open the all-incidents list (and its saved views)."""
+    return has_any_role(user, ALL_INCIDENTS_ROLES)
+
+
+def may_share_view(user) -> bool:
+    """Only the incident manager shares saved views with everyone who may open the list."""
+    return has_any_role(user, SHARE_VIEW_ROLES)
+
+
+def may_delete_view(view, user) -> bool:
+    """A person deletes their own views; the incident manager also the shared ones."""
+    return view.owner_id == user.pk or (view.shared and may_share_view(user))
 
 
 def held_by_desk(incident) -> bool:

@@ -2,7 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from itsm.navigation import navigation_for
+from itsm.navigation import nav_search_url, navigation_for
 from itsm.roles import user_roles
 from itsm.selectors import notification_unread_count
 
@@ -17,4 +17,9 @@ def navigation(request):
     unread = next((i["badge"] for i in items if i["key"] == "inbox"), None)
     if unread is None:
         unread = SimpleLazyObject(lambda: notification_unread_count(user))
-    return {"nav_items": items, "user_roles": user_roles(user), "notifications_unread": unread}
+    return {
+        "nav_items": items,
+        "user_roles": user_roles(user),
+        "notifications_unread": unread,
+        "nav_search_url": nav_search_url(),
+    }

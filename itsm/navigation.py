@@ -67,6 +67,22 @@ for _entry in (
     nav_entry_register(_entry)
 
 
+# The URL name of the page the navigation's search box submits to (``?q=…``), registered by
+# the app that searches (``nav_search_register``); no box while none is registered.
+_SEARCH: dict[str, str] = {}
+
+
+def nav_search_register(url_name: str) -> None:
+    """Give every page's navigation a search box that submits to ``url_name``."""
+    _SEARCH["url_name"] = url_name
+
+
+def nav_search_url() -> str | None:
+    """Where the navigation's search box submits, if a search page exists."""
+    url_name = _SEARCH.get("url_name")
+    return _resolvable(url_name) if url_name else None
+
+
 def _resolvable(url_name: str) -> str | None:
     try:
         return reverse(url_name)

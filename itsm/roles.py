@@ -86,6 +86,11 @@ REPORT_OWN_ROLES = frozenset({Role.TECHNICIAN})
 # directors also receive it by e-mail).
 SERVICE_REPORT_ROLES = REPORT_ALL_ROLES | REPORT_DESK_ROLES
 DISPUTE_ROLES = frozenset({Role.INCIDENT_MANAGER})
+# The all-incidents list: the desk (its work is every incident), the incident manager and
+# directors (everything). The incident manager lands there after signing in.
+ALL_INCIDENTS_ROLES = DESK_ROLES | {Role.INCIDENT_MANAGER, Role.DIRECTOR}
+# Who may share a saved view of that list with everyone who may open it.
+SHARE_VIEW_ROLES = frozenset({Role.INCIDENT_MANAGER})
 # Who logs incidents at the desk console, and who reports in the portal.
 CONSOLE_ROLES = DESK_ROLES | {Role.INCIDENT_MANAGER}
 PORTAL_ROLES = frozenset({Role.REQUESTER})

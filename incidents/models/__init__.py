@@ -25,6 +25,7 @@ from incidents.models.records import (
     WorkLog,
     attachment_path,
 )
+from incidents.models.views import SavedView
 
 __all__ = [
     "AppendOnlyError",
@@ -43,6 +44,7 @@ __all__ = [
     "PriorityMatrixEntry",
     "ResolutionCode",
     "RoutingRule",
+    "SavedView",
     "SectionPolicy",
     "SuspendReason",
     "WorkLog",

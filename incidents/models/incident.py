@@ -295,6 +295,8 @@ class Incident(models.Model):
                 name="inc_unaccepted",
             ),
             models.Index(fields=["-created_at"], condition=Q(in_dispute=True), name="inc_dispute"),
+            # The all-incidents list sorted by the nearest deadline.
+            models.Index(fields=["next_deadline_at", "id"], name="inc_deadline"),
         ]
 
     def __str__(self) -> str:

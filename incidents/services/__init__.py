@@ -34,6 +34,7 @@ from incidents.services.intake import (
     incident_follow_up,
 )
 from incidents.services.records import attachment_add, comment_add, link_add, worklog_add
+from incidents.services.saved_views import saved_view_delete, saved_view_save
 from incidents.services.transitions import (
     incident_accept,
     incident_assign,
@@ -56,6 +57,8 @@ __all__ = [
     "auto_close_cutoff",
     "available_actions",
     "comment_add",
+    "saved_view_delete",
+    "saved_view_save",
     "contact_completed",
     "incident_accept",
     "incident_act",

@@ -11,13 +11,22 @@ pytestmark = pytest.mark.django_db
 
 EXPECTED = {
     Role.REQUESTER: {"home", "portal", "inbox"},
-    Role.AGENT: {"home", "console", "directory", "inbox"},
-    Role.DESK_MANAGER: {"home", "console", "dashboards", "service_report", "directory", "inbox"},
+    Role.AGENT: {"home", "all_incidents", "console", "directory", "inbox"},
+    Role.DESK_MANAGER: {
+        "home",
+        "all_incidents",
+        "console",
+        "dashboards",
+        "service_report",
+        "directory",
+        "inbox",
+    },
     Role.TECHNICIAN: {"home", "queue", "directory", "inbox"},
     Role.SECTION_LEAD: {"home", "queue", "dashboards", "directory", "inbox"},
     Role.VENDOR: {"home", "queue", "inbox"},
     Role.INCIDENT_MANAGER: {
         "home",
+        "all_incidents",
         "console",
         "disputes",
         "dashboards",
@@ -25,7 +34,7 @@ EXPECTED = {
         "directory",
         "inbox",
     },
-    Role.DIRECTOR: {"home", "dashboards", "service_report", "directory", "inbox"},
+    Role.DIRECTOR: {"home", "all_incidents", "dashboards", "service_report", "directory", "inbox"},
     # An external system's account reads the API; it has no inbox.
     Role.SYSTEM: {"home", "api"},
     Role.ADMINISTRATOR: {"home", "directory", "api", "admin", "inbox"},
