@@ -24,6 +24,7 @@ from itsm import configcache
 from itsm.models import Department, DepartmentKind
 from itsm.roles import WORKING_ROLES, is_staff
 from itsm.selectors import departments_by_id
+from sla import selectors as sla_selectors
 
 LIST_RELATED = ("department", "assignee", "owner", "category", "requester")
 
@@ -115,6 +116,17 @@ def with_relations(incidents) -> list[Incident]:
     for name, model in zip(_CODE_RELATIONS, (SuspendReason, ResolutionCode), strict=True):
         ids = wanted((name,))
         attach((name,), model.objects.in_bulk(ids) if ids else {})
+    return incidents
+
+
+def with_countdowns(incidents, *, now=None) -> list[Incident]:
+    """The incidents with ``sla_countdown`` set: the business time left (or overrun) of the
+    clock each row shows, or None. One query for the whole page (``sla.selectors.countdowns_for``:
+    calendars and thresholds come from the per-process caches)."""
+    incidents = list(incidents)
+    found = sla_selectors.countdowns_for((i.pk for i in incidents), now=now)
+    for incident in incidents:
+        incident.sla_countdown = found.get(incident.pk)
     return incidents
 
 

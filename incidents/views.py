@@ -27,6 +27,7 @@ from itsm.forms import apply_service_errors, share_choices
 from itsm.http import forbidden, safe_next
 from itsm.pagination import slice_page
 from itsm.roles import DISPUTE_ROLES, QUEUE_ROLES, has_any_role, is_staff
+from sla.selectors import clocks_for_incident
 
 
 def incident_or_404(user, number: str) -> Incident:
@@ -85,6 +86,10 @@ def detail_context(request, incident, *, bound=None, alert=None, alert_level="da
             "open": bool(form.is_bound and form.errors),
         }
     segments = list(selectors.segments_for(incident)) if staff else []
+    selectors.with_countdowns([incident])
+    clocks = clocks_for_incident(incident.pk)
+    if not staff:  # the sections' own targets are theirs (as in the API)
+        clocks = [c for c in clocks if not c.target.startswith("ola")]
     return {
         "incident": incident,
         "staff": staff,
@@ -97,6 +102,7 @@ def detail_context(request, incident, *, bound=None, alert=None, alert_level="da
             selectors.events_shown(user, incident, selectors.events_for(user, incident))
         ),
         "segments": segments,
+        "clocks": clocks,
         "worklogs": list(selectors.worklogs_for(incident)) if staff else [],
         "links": list(selectors.links_for(incident)) if staff else [],
         "now": timezone.now(),
@@ -293,6 +299,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     filterset = IncidentFilterSet.for_page(request.GET or None, queryset=_queue_for(user, tab))
     page = slice_page(filterset.qs, request)
     selectors.with_relations(page)
+    selectors.with_countdowns(page)
     rows = [{"incident": inc, "claim": rules.can_claim(inc, user)} for inc in page]
     context = {
         "tabs": QUEUE_TABS,
@@ -315,6 +322,7 @@ def disputes(request: HttpRequest) -> HttpResponse:
     if not has_any_role(user, DISPUTE_ROLES):
         return forbidden(request)
     page = slice_page(selectors.with_bounce_history(selectors.dispute_queue(user)), request)
+    selectors.with_countdowns(page)
     rows = []
     for inc in page:
         form = forms.DisputeAssignForm(
