@@ -123,6 +123,8 @@ class Action:
             initial = {"version": incident.version}
         else:
             initial = {}
+        if issubclass(self.form, forms.VersionedForm):
+            initial.setdefault("seen_at", incident.updated_at)
         return self.form(
             initial=initial, auto_id=f"id_{self.name}_%s", **self.form_kwargs(incident, user)
         )

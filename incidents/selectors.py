@@ -219,6 +219,18 @@ def events_shown(user, incident: Incident, events) -> list[IncidentEvent]:
     return rows
 
 
+def changes_since(user, incident: Incident, *, since=None, versions: int = 1, limit: int = 5):
+    """What happened to the incident after ``since`` (when the version the user acted on was
+    made), as far as the user may read it (``events_for``, ``events_shown``), oldest first
+    and at most ``limit``; without ``since``, its latest ``versions`` events."""
+    qs = events_for(user, incident)
+    if since is not None:
+        rows = list(qs.filter(at__gt=since).order_by("at", "id")[:limit])
+    else:
+        rows = list(qs.order_by("-at", "-id")[: max(1, min(versions, limit))])[::-1]
+    return events_shown(user, incident, rows)
+
+
 def _is_outsider(user, incident: Incident) -> bool:
     """A requester looking at their own incident (not staff on it)."""
     # Fail closed: anyone without a staff role reads only what is public.

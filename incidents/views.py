@@ -167,9 +167,72 @@ def _forbidden_message(exc: ActionForbidden, spec: actions.Action) -> str:
 
 
 STALE_MESSAGE = _(
-    "Someone changed this incident while you were looking at it, so nothing was done. "
-    "Check its current state and try again."
+    "This incident was just changed by someone else, so nothing was done. It is shown as it "
+    "is now: check what changed and try again if it still makes sense."
 )
+
+
+def _stale_changes(request, incident, form) -> list:
+    """The history since the version the stale form was made from (its ``seen_at``; without
+    it, as many latest events as versions went by), labelled for the page."""
+    data = form.cleaned_data
+    versions = incident.version - (data.get("version") or incident.version)
+    events = selectors.changes_since(
+        request.user, incident, since=data.get("seen_at"), versions=versions
+    )
+    return _annotate_events(events)
+
+
+def _change_line(event) -> str:
+    """One change in a sentence, for the compact forms of the lists."""
+    actor = (
+        event.actor.get_full_name() or event.actor.username
+        if event.actor
+        else gettext("the system")
+    )
+    line = f"{event.at:%H:%M} {actor}: {event.get_kind_display()}"
+    if event.from_status != event.to_status and event.from_status and event.to_status:
+        line += f" ({event.from_label} → {event.to_label})"
+    return line
+
+
+def _stale_answer(request, incident, spec, form, fragment, variant) -> HttpResponse:
+    """Someone else changed the incident since the form was made: nothing was done. The page
+    is shown again as the incident is now, with what changed and the user's input kept (its
+    version moved on, so a second submission is a knowing one). A compact form of a list
+    says what changed in its fragment."""
+    fresh = incident_or_404(request.user, incident.number)
+    changes = _stale_changes(request, fresh, form)
+    form.data = form.data.copy()
+    form.data["version"] = str(fresh.version)
+    form.data["seen_at"] = str(fresh.updated_at)
+    full_page = not request.htmx or fragment == "incidents/partials/action_form.html"
+    if full_page:
+        context = detail_context(
+            request, fresh, bound=(spec.name, form), alert=gettext(STALE_MESSAGE)
+        )
+        context["stale_changes"] = changes
+        response = render(request, "incidents/detail.html", context, status=412)
+        if request.htmx:  # the whole page is swapped, not the form's fragment
+            response["HX-Retarget"] = "#main"
+            response["HX-Reswap"] = "outerHTML"
+            response["HX-Reselect"] = "#main"
+        return response
+    if changes:
+        form.add_error(
+            None,
+            gettext("What changed: %(changes)s.")
+            % {"changes": gettext("; ").join(_change_line(e) for e in changes)},
+        )
+    context = {
+        "incident": fresh,
+        "item": {"spec": spec, "name": spec.name, "label": spec.label, "form": form, "open": True},
+        "form": form,
+        "variant": variant,
+        "next": safe_next(request) or "",
+        "stale": True,
+    }
+    return render(request, fragment, context, status=412)
 
 
 @login_required
@@ -199,6 +262,8 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     )
     if form.is_valid():
         status, alert = _take(request, incident, spec, form)
+        if status == 412:
+            return _stale_answer(request, incident, spec, form, fragment, variant)
         if status is None:
             messages.success(
                 request,
@@ -224,12 +289,11 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
             "form": form,
             "variant": variant,
             "next": safe_next(request) or "",
-            "stale": status == 412,
         }
         return render(request, fragment, context, status=status)
     if status == 400:
         alert = gettext("Please correct the errors shown in the form.")
-    if status in (409, 412):
+    if status == 409:
         # Show the incident as it is now.
         incident = incident_or_404(user, number)
     context = detail_context(request, incident, bound=(spec.name, form), alert=alert)
@@ -248,12 +312,8 @@ def _take(request: HttpRequest, incident, spec, form) -> tuple[int | None, str |
             expected_version=data.get("version"),
             **spec.arguments(data, request.user),
         )
-    except StaleIncident as exc:
+    except StaleIncident:
         form.add_error(None, STALE_MESSAGE)
-        if not request.htmx:
-            # The page shows the current incident: the user may resubmit knowingly.
-            form.data = form.data.copy()
-            form.data["version"] = str(exc.current_version)
         return 412, STALE_MESSAGE
     except TransitionNotAllowed as exc:
         alert = _not_allowed_message(exc)
@@ -326,7 +386,8 @@ def disputes(request: HttpRequest) -> HttpResponse:
     rows = []
     for inc in page:
         form = forms.DisputeAssignForm(
-            initial={"version": inc.version}, auto_id=f"id_dispute_{inc.pk}_%s"
+            initial={"version": inc.version, "seen_at": inc.updated_at},
+            auto_id=f"id_dispute_{inc.pk}_%s",
         )
         rows.append({"incident": inc, "form": form})
     share_choices([r["form"] for r in rows], ("department", "assignee"))
