@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from incidents import selectors, services
-from incidents.templatetags.incident_ui import countdown_text, duration_phrase
 from incidents.templatetags.incident_ui import countdown_formats as formats
+from incidents.templatetags.incident_ui import countdown_text, duration_phrase
 from sla.businesstime import SHANGHAI
 from sla.models import SlaClock
 
