@@ -7,7 +7,9 @@
 (function () {
   "use strict";
   var node = document.getElementById("countdown-formats");
-  if (!node) return;
+  // Once per page, even when htmx swaps in content that includes this script again.
+  if (!node || window.itsmCountdowns) return;
+  window.itsmCountdowns = true;
   var formats = JSON.parse(node.textContent);
   var CLASSES = { ok: "text-bg-success", warning: "text-bg-warning", breached: "text-bg-danger" };
   var seen = new WeakMap();
