@@ -306,7 +306,7 @@ def countdowns_for(incident_ids, *, now: datetime | None = None) -> dict[int, Co
     ids = sorted(set(incident_ids))
     if not ids:
         return {}
-    calendars = calendars_by_id()
+    calendars: dict[int, BusinessCalendar] | None = None
     by_incident: dict[int, list[SlaClock]] = {}
     clocks = SlaClock.objects.filter(
         incident_id__in=ids,
@@ -317,6 +317,7 @@ def countdowns_for(incident_ids, *, now: datetime | None = None) -> dict[int, Co
         "anchor_consumed", "deadline", "paused_at", "stopped_at", "state", "breached_at",
     )  # fmt: skip
     for clock in clocks:
+        calendars = calendars_by_id() if calendars is None else calendars
         calendar = calendars.get(clock.calendar_id)
         if calendar is None:  # created since the cache was loaded
             calendar = BusinessCalendar.objects.get(pk=clock.calendar_id)

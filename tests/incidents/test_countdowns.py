@@ -36,6 +36,13 @@ def sh(*args) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
+@pytest.fixture(autouse=True)
+def _steady_configuration(monkeypatch):
+    """Cached configuration does not expire between warming and measuring a page (this
+    process writes none here; writes still invalidate it at once)."""
+    monkeypatch.setattr("itsm.configcache.TTL", 3600.0)
+
+
 @pytest.fixture
 def monday(time_machine, sla):
     """Monday 2026-11-23 09:00 in Shanghai; ``monday(h, m)`` moves the clock that day."""
