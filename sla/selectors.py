@@ -230,13 +230,15 @@ def calendars_by_id() -> dict[int, BusinessCalendar]:
     return configcache.cached("sla-calendars", BusinessCalendar.objects.in_bulk)
 
 
-def first_warning_percent(clock: SlaClock) -> int | None:
-    """The lowest threshold percent below 100 of the clock's policy for its target."""
+def first_warning_percent(clock: SlaClock, thresholds: dict | None = None) -> int | None:
+    """The lowest threshold percent below 100 of the clock's policy for its target
+    (``thresholds``: ``thresholds_by_policy()``, read once by a caller with many clocks)."""
     if clock.policy_id is None:
         return None
+    thresholds = thresholds_by_policy() if thresholds is None else thresholds
     percents = [
         t.percent
-        for t in thresholds_by_policy().get(clock.policy_id, ())
+        for t in thresholds.get(clock.policy_id, ())
         if t.target == clock.target and t.percent < 100
     ]
     return min(percents) if percents else None
@@ -254,14 +256,14 @@ def _runs_for(wc, now: datetime, remaining: timedelta) -> timedelta:
     return _ZERO
 
 
-def countdown(clock: SlaClock, now: datetime) -> Countdown:
+def countdown(clock: SlaClock, now: datetime, thresholds: dict | None = None) -> Countdown:
     """The clock's countdown at ``now`` (business time on its own calendar)."""
     wc = working_calendar(clock.calendar)
     counting = clock.is_counting
     used = clock.anchor_consumed + (wc.elapsed(clock.anchor_at, now) if counting else _ZERO)
     left = clock.target_duration - used
     remaining, overrun = max(left, _ZERO), max(-left, _ZERO)
-    percent = first_warning_percent(clock)
+    percent = first_warning_percent(clock, thresholds)
     warn_left = clock.target_duration * (100 - percent) / 100 if percent else None
     if overrun > _ZERO or clock.state == State.BREACHED or clock.breached_at is not None:
         level = LEVEL_BREACHED
@@ -324,10 +326,11 @@ def countdowns_for(incident_ids, *, now: datetime | None = None) -> dict[int, Co
         SlaClock._meta.get_field("calendar").set_cached_value(clock, calendar)
         by_incident.setdefault(clock.incident_id, []).append(clock)
     result = {}
+    thresholds = thresholds_by_policy() if by_incident else {}
     for incident_id, found in by_incident.items():
         shown = _shown_clock(found)
         if shown is not None:
-            result[incident_id] = countdown(shown, now)
+            result[incident_id] = countdown(shown, now, thresholds)
     return result
 
 

@@ -346,3 +346,19 @@ def test_stale_claim_in_the_queue_says_what_changed(client, world):
     assert "<html" not in body
     assert "变化：" in body
     assert inc.__class__.objects.get(pk=inc.pk).assignee == world.tech2
+
+
+def test_incident_suspended_awaiting_the_requester_asks_for_the_reply(client, world):
+    inc = world.in_progress()
+    services.incident_suspend(
+        incident=inc,
+        by=world.tech,
+        reason=world.reason,  # awaits the requester
+        resume_at=inc.created_at + timedelta(days=1),
+    )
+    client.force_login(world.requester)
+    body = client.get(reverse("incidents:detail", args=[inc.number])).content.decode()
+    assert "data-awaits-you" in body
+    assert "我们正在等待您的回复" in body
+    assert 'id="action-comment"' in body
+    assert "您当前不能对此事件进行任何操作" not in body
