@@ -65,8 +65,8 @@ def level_field(label, choices=None, initial=3):
 
 
 class VersionedForm(BootstrapMixin, forms.Form):
-    """An action on an incident, carrying the version the user saw and when it was made (to
-    tell what changed since, when someone else changed it in between)."""
+    """An action on an incident, carrying the version the user saw and when the form was
+    shown (to tell what changed since, when someone else changed it in between)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     seen_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)

@@ -221,13 +221,13 @@ def events_shown(user, incident: Incident, events) -> list[IncidentEvent]:
 
 
 def changes_since(user, incident: Incident, *, since=None, versions: int = 1, limit: int = 5):
-    """What happened to the incident after ``since`` (when the version the user acted on was
-    made), as far as the user may read it (``events_for``, ``events_shown``), oldest first
-    and at most ``limit``; without ``since``, its latest ``versions`` events."""
+    """What happened to the incident after ``since`` (when the user's form was shown), as
+    far as the user may read it (``events_for``, ``events_shown``), oldest first and at most
+    ``limit``; without ``since`` (or when nothing is that recent: a change committed while
+    the page was drawn), its latest ``versions`` events."""
     qs = events_for(user, incident)
-    if since is not None:
-        rows = list(qs.filter(at__gt=since).order_by("at", "id")[:limit])
-    else:
+    rows = list(qs.filter(at__gt=since).order_by("at", "id")[:limit]) if since else []
+    if not rows:
         rows = list(qs.order_by("-at", "-id")[: max(1, min(versions, limit))])[::-1]
     return events_shown(user, incident, rows)
 

@@ -223,7 +223,7 @@ def _stale_answer(request, incident, spec, form, fragment, variant) -> HttpRespo
     changes = _stale_changes(request, fresh, form)
     form.data = form.data.copy()
     form.data["version"] = str(fresh.version)
-    form.data["seen_at"] = str(fresh.updated_at)
+    form.data["seen_at"] = str(timezone.now())
     full_page = not request.htmx or fragment == "incidents/partials/action_form.html"
     if full_page:
         context = detail_context(
@@ -400,7 +400,8 @@ def disputes(request: HttpRequest) -> HttpResponse:
     if not has_any_role(user, DISPUTE_ROLES):
         return forbidden(request)
     page = slice_page(selectors.with_bounce_history(selectors.dispute_queue(user)), request)
-    selectors.with_countdowns(page)
+    now = timezone.now()
+    selectors.with_countdowns(page, now=now)
     names = selectors.EventNames(e for inc in page for e in inc.bounce_events)
     rows = []
     for inc in page:
@@ -409,7 +410,7 @@ def disputes(request: HttpRequest) -> HttpResponse:
                 names.move(event.data or {}) if (event.data or {}).get("from_department") else ""
             )
         form = forms.DisputeAssignForm(
-            initial={"version": inc.version, "seen_at": inc.updated_at},
+            initial={"version": inc.version, "seen_at": now},
             auto_id=f"id_dispute_{inc.pk}_%s",
         )
         rows.append({"incident": inc, "form": form})

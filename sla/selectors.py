@@ -256,8 +256,12 @@ def _runs_for(wc, now: datetime, remaining: timedelta) -> timedelta:
     return _ZERO
 
 
-def countdown(clock: SlaClock, now: datetime, thresholds: dict | None = None) -> Countdown:
-    """The clock's countdown at ``now`` (business time on its own calendar)."""
+def countdown(
+    clock: SlaClock, now: datetime, thresholds: dict | None = None, labels: dict | None = None
+) -> Countdown:
+    """The clock's countdown at ``now`` (business time on its own calendar); ``thresholds``
+    and ``labels`` (the targets' names) are read once by a caller with many clocks: a
+    ``get_target_display`` translates every choice, which costs more than the arithmetic."""
     wc = working_calendar(clock.calendar)
     counting = clock.is_counting
     used = clock.anchor_consumed + (wc.elapsed(clock.anchor_at, now) if counting else _ZERO)
@@ -277,7 +281,7 @@ def countdown(clock: SlaClock, now: datetime, thresholds: dict | None = None) ->
         level = LEVEL_OK
     return Countdown(
         target=clock.target,
-        target_label=str(clock.get_target_display()),
+        target_label=labels[clock.target] if labels else str(clock.get_target_display()),
         level=level,
         deadline=clock.deadline,
         remaining=remaining,
@@ -327,10 +331,11 @@ def countdowns_for(incident_ids, *, now: datetime | None = None) -> dict[int, Co
         by_incident.setdefault(clock.incident_id, []).append(clock)
     result = {}
     thresholds = thresholds_by_policy() if by_incident else {}
+    labels = {value: str(label) for value, label in Target.choices}
     for incident_id, found in by_incident.items():
         shown = _shown_clock(found)
         if shown is not None:
-            result[incident_id] = countdown(shown, now, thresholds)
+            result[incident_id] = countdown(shown, now, thresholds, labels)
     return result
 
 
