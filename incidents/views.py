@@ -226,9 +226,7 @@ def _stale_answer(request, incident, spec, form, fragment, variant) -> HttpRespo
     form.data["seen_at"] = str(timezone.now())
     full_page = not request.htmx or fragment == "incidents/partials/action_form.html"
     if full_page:
-        context = detail_context(
-            request, fresh, bound=(spec.name, form), alert=gettext(STALE_MESSAGE)
-        )
+        context = detail_context(request, fresh, bound=(spec.name, form), alert=str(STALE_MESSAGE))
         context["stale_changes"] = changes
         response = render(request, "incidents/detail.html", context, status=412)
         if request.htmx:  # the whole page is swapped, not the form's fragment
