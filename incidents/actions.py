@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -123,6 +124,8 @@ class Action:
             initial = {"version": incident.version}
         else:
             initial = {}
+        if issubclass(self.form, forms.VersionedForm):
+            initial.setdefault("seen_at", timezone.now())
         return self.form(
             initial=initial, auto_id=f"id_{self.name}_%s", **self.form_kwargs(incident, user)
         )

@@ -65,9 +65,11 @@ def level_field(label, choices=None, initial=3):
 
 
 class VersionedForm(BootstrapMixin, forms.Form):
-    """An action on an incident, carrying the version the user saw."""
+    """An action on an incident, carrying the version the user saw and when the form was
+    shown (to tell what changed since, when someone else changed it in between)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    seen_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
 
 class IncidentEditForm(VersionedForm):
@@ -90,7 +92,11 @@ class IncidentEditForm(VersionedForm):
 
     @classmethod
     def initial_for(cls, incident) -> dict:
-        initial = {name: getattr(incident, name) for name in cls.base_fields if name != "version"}
+        initial = {
+            name: getattr(incident, name)
+            for name in cls.base_fields
+            if name not in ("version", "seen_at")
+        }
         initial["category"] = incident.category_id
         initial["version"] = incident.version
         return initial

@@ -25,6 +25,7 @@ from itsm.models import Department, DepartmentKind
 from itsm.people import full_name
 from itsm.roles import WORKING_ROLES, is_staff
 from itsm.selectors import department_by_code, departments_by_id
+from sla import selectors as sla_selectors
 
 LIST_RELATED = ("department", "assignee", "owner", "category", "requester")
 
@@ -119,6 +120,17 @@ def with_relations(incidents) -> list[Incident]:
     return incidents
 
 
+def with_countdowns(incidents, *, now=None) -> list[Incident]:
+    """The incidents with ``sla_countdown`` set: the business time left (or overrun) of the
+    clock each row shows, or None. One query for the whole page (``sla.selectors.countdowns_for``:
+    calendars and thresholds come from the per-process caches)."""
+    incidents = list(incidents)
+    found = sla_selectors.countdowns_for((i.pk for i in incidents), now=now)
+    for incident in incidents:
+        incident.sla_countdown = found.get(incident.pk)
+    return incidents
+
+
 def incidents_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
     """The incidents the user may see (``IncidentQuerySet.visible_to``), from ``qs`` or all."""
     return (Incident.objects.all() if qs is None else qs).visible_to(user)
@@ -206,6 +218,18 @@ def events_shown(user, incident: Incident, events) -> list[IncidentEvent]:
             event.shown_notified = list(event.notified or [])
             event.shown_data = data
     return rows
+
+
+def changes_since(user, incident: Incident, *, since=None, versions: int = 1, limit: int = 5):
+    """What happened to the incident after ``since`` (when the user's form was shown), as
+    far as the user may read it (``events_for``, ``events_shown``), oldest first and at most
+    ``limit``; without ``since`` (or when nothing is that recent: a change committed while
+    the page was drawn), its latest ``versions`` events."""
+    qs = events_for(user, incident)
+    rows = list(qs.filter(at__gt=since).order_by("at", "id")[:limit]) if since else []
+    if not rows:
+        rows = list(qs.order_by("-at", "-id")[: max(1, min(versions, limit))])[::-1]
+    return events_shown(user, incident, rows)
 
 
 def _is_outsider(user, incident: Incident) -> bool:

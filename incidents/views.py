@@ -26,7 +26,9 @@ from incidents.models import Incident
 from itsm.forms import apply_service_errors, share_choices
 from itsm.http import forbidden, safe_next
 from itsm.pagination import slice_page
+from itsm.people import person_name
 from itsm.roles import DISPUTE_ROLES, QUEUE_ROLES, has_any_role, is_staff
+from sla.selectors import clocks_for_incident
 
 
 def incident_or_404(user, number: str) -> Incident:
@@ -106,6 +108,10 @@ def detail_context(request, incident, *, bound=None, alert=None, alert_level="da
             "open": bool(form.is_bound and form.errors),
         }
     segments = list(selectors.segments_for(incident)) if staff else []
+    selectors.with_countdowns([incident])
+    clocks = clocks_for_incident(incident.pk)
+    if not staff:  # the sections' own targets are theirs (as in the API)
+        clocks = [c for c in clocks if not c.target.startswith("ola")]
     return {
         "incident": incident,
         "staff": staff,
@@ -118,6 +124,7 @@ def detail_context(request, incident, *, bound=None, alert=None, alert_level="da
             selectors.events_shown(user, incident, selectors.events_for(user, incident))
         ),
         "segments": segments,
+        "clocks": clocks,
         "worklogs": list(selectors.worklogs_for(incident)) if staff else [],
         "links": list(selectors.links_for(incident)) if staff else [],
         "now": timezone.now(),
@@ -182,9 +189,66 @@ def _forbidden_message(exc: ActionForbidden, spec: actions.Action) -> str:
 
 
 STALE_MESSAGE = _(
-    "Someone changed this incident while you were looking at it, so nothing was done. "
-    "Check its current state and try again."
+    "This incident was just changed by someone else, so nothing was done. It is shown as it "
+    "is now: check what changed and try again if it still makes sense."
 )
+
+
+def _stale_changes(request, incident, form) -> list:
+    """The history since the version the stale form was made from (its ``seen_at``; without
+    it, as many latest events as versions went by), labelled for the page."""
+    data = form.cleaned_data
+    versions = incident.version - (data.get("version") or incident.version)
+    events = selectors.changes_since(
+        request.user, incident, since=data.get("seen_at"), versions=versions
+    )
+    return _annotate_events(events)
+
+
+def _change_line(event) -> str:
+    """One change in a sentence, for the compact forms of the lists."""
+    actor = person_name(event.actor) if event.actor else gettext("the system")
+    line = f"{timezone.localtime(event.at):%H:%M} {actor}: {event.get_kind_display()}"
+    if event.from_status != event.to_status and event.from_status and event.to_status:
+        line += f" ({event.from_label} → {event.to_label})"
+    return line
+
+
+def _stale_answer(request, incident, spec, form, fragment, variant) -> HttpResponse:
+    """Someone else changed the incident since the form was made: nothing was done. The page
+    is shown again as the incident is now, with what changed and the user's input kept (its
+    version moved on, so a second submission is a knowing one). A compact form of a list
+    says what changed in its fragment."""
+    fresh = incident_or_404(request.user, incident.number)
+    changes = _stale_changes(request, fresh, form)
+    form.data = form.data.copy()
+    form.data["version"] = str(fresh.version)
+    form.data["seen_at"] = str(timezone.now())
+    full_page = not request.htmx or fragment == "incidents/partials/action_form.html"
+    if full_page:
+        context = detail_context(request, fresh, bound=(spec.name, form), alert=str(STALE_MESSAGE))
+        context["stale_changes"] = changes
+        response = render(request, "incidents/detail.html", context, status=412)
+        if request.htmx:  # the whole page is swapped, not the form's fragment
+            response["HX-Retarget"] = "#main"
+            response["HX-Reswap"] = "outerHTML"
+            response["HX-Reselect"] = "#main"
+        return response
+    if changes:
+        form.add_error(
+            None,
+            gettext("What changed: %(changes)s.")
+            % {"changes": gettext("; ").join(_change_line(e) for e in changes)},
+        )
+    context = {
+        "incident": fresh,
+        "item": {"spec": spec, "name": spec.name, "label": spec.label, "form": form, "open": True},
+        "form": form,
+        "variant": variant,
+        "next": safe_next(request) or "",
+        "stale": True,
+    }
+    return render(request, fragment, context, status=412)
 
 
 @login_required
@@ -214,6 +278,8 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     )
     if form.is_valid():
         status, alert = _take(request, incident, spec, form)
+        if status == 412:
+            return _stale_answer(request, incident, spec, form, fragment, variant)
         if status is None:
             messages.success(
                 request,
@@ -239,12 +305,11 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
             "form": form,
             "variant": variant,
             "next": safe_next(request) or "",
-            "stale": status == 412,
         }
         return render(request, fragment, context, status=status)
     if status == 400:
         alert = gettext("Please correct the errors shown in the form.")
-    if status in (409, 412):
+    if status == 409:
         # Show the incident as it is now.
         incident = incident_or_404(user, number)
     context = detail_context(request, incident, bound=(spec.name, form), alert=alert)
@@ -263,12 +328,8 @@ def _take(request: HttpRequest, incident, spec, form) -> tuple[int | None, str |
             expected_version=data.get("version"),
             **spec.arguments(data, request.user),
         )
-    except StaleIncident as exc:
+    except StaleIncident:
         form.add_error(None, STALE_MESSAGE)
-        if not request.htmx:
-            # The page shows the current incident: the user may resubmit knowingly.
-            form.data = form.data.copy()
-            form.data["version"] = str(exc.current_version)
         return 412, STALE_MESSAGE
     except TransitionNotAllowed as exc:
         alert = _not_allowed_message(exc)
@@ -314,6 +375,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     filterset = IncidentFilterSet.for_page(request.GET or None, queryset=_queue_for(user, tab))
     page = slice_page(filterset.qs, request)
     selectors.with_relations(page)
+    selectors.with_countdowns(page)
     rows = [{"incident": inc, "claim": rules.can_claim(inc, user)} for inc in page]
     context = {
         "tabs": QUEUE_TABS,
@@ -336,6 +398,8 @@ def disputes(request: HttpRequest) -> HttpResponse:
     if not has_any_role(user, DISPUTE_ROLES):
         return forbidden(request)
     page = slice_page(selectors.with_bounce_history(selectors.dispute_queue(user)), request)
+    now = timezone.now()
+    selectors.with_countdowns(page, now=now)
     names = selectors.EventNames(e for inc in page for e in inc.bounce_events)
     rows = []
     for inc in page:
@@ -344,7 +408,8 @@ def disputes(request: HttpRequest) -> HttpResponse:
                 names.move(event.data or {}) if (event.data or {}).get("from_department") else ""
             )
         form = forms.DisputeAssignForm(
-            initial={"version": inc.version}, auto_id=f"id_dispute_{inc.pk}_%s"
+            initial={"version": inc.version, "seen_at": now},
+            auto_id=f"id_dispute_{inc.pk}_%s",
         )
         rows.append({"incident": inc, "form": form})
     share_choices([r["form"] for r in rows], ("department", "assignee"))

@@ -32,9 +32,10 @@ def alert_rule_for(*, service: str, severity: str, instance: str) -> AlertRule |
 
 
 def desk_rows(incidents, user) -> list[dict]:
-    """The console rows of a page of the desk's queue: each incident with its relations, and
-    whether the user may dispatch it."""
+    """The console rows of a page of the desk's queue: each incident with its relations and
+    SLA countdown, and whether the user may dispatch it."""
     incident_selectors.with_relations(incidents)
+    incident_selectors.with_countdowns(incidents)
     return [
         {"incident": incident, "dispatch": rules.can_assign(incident, user)}
         for incident in incidents

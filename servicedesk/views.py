@@ -90,6 +90,7 @@ def _console_context(request: HttpRequest, form: IncidentLogForm) -> dict:
     desk_page, desk_rows = _desk_rows(request)
     awaiting_page = slice_page(selectors.awaiting_confirmation(request.user), request, "rpage")
     selectors.with_relations(awaiting_page)
+    selectors.with_countdowns(awaiting_page)
     return {
         "form": form,
         "desk_page": desk_page,
@@ -253,6 +254,7 @@ def portal(request: HttpRequest) -> HttpResponse:
     if not has_any_role(request.user, PORTAL_ROLES):
         return forbidden(request)
     page = slice_page(selectors.requester_incidents(request.user), request)
+    selectors.with_countdowns(page)
     context = {"page": page}
     if request.htmx and request.htmx.target == "my-requests":
         return render(request, "servicedesk/partials/my_requests.html", context)

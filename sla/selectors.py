@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from itsm import configcache
 from sla.calendars import working_calendar
-from sla.choices import COUNTING_STATES, State
+from sla.choices import COUNTING_STATES, State, Target
 from sla.models import BusinessCalendar, OlaTarget, SlaClock, SlaPolicy, SlaThreshold
 
 _ZERO = timedelta(0)
@@ -143,6 +143,9 @@ class ClockView:
     percent: int
     fired: tuple[int, ...]
     calendar_gap: bool
+    paused_business: timedelta = _ZERO  # business time spent paused (or stopped) so far
+    department_name: str = ""
+    countdown: Countdown | None = None
 
 
 def clock_view(clock: SlaClock, now: datetime | None = None) -> ClockView:
@@ -172,6 +175,9 @@ def clock_view(clock: SlaClock, now: datetime | None = None) -> ClockView:
         percent=percent,
         fired=tuple(clock.fired or ()),
         calendar_gap=clock.calendar_gap,
+        paused_business=clock.paused_business,
+        department_name=str(department) if department is not None else "",
+        countdown=countdown(clock, now),
     )
 
 
@@ -187,6 +193,150 @@ def clocks_for_incident(incident_id: int, *, now: datetime | None = None) -> lis
     order = {"response": 0, "resolution": 1, "update": 2, "ola_accept": 3, "ola_resolve": 4}
     views = [clock_view(c, now) for c in clocks]
     return sorted(views, key=lambda v: (v.target.startswith("ola"), order.get(v.target, 9)))
+
+
+# --- countdowns: the time left of the clocks an incident list shows ----------------------------
+
+# A countdown's colour: on time, past the policy's first warning threshold, breached, paused,
+# stopped within its target.
+LEVEL_OK, LEVEL_WARNING, LEVEL_BREACHED, LEVEL_PAUSED, LEVEL_MET = (
+    "ok",
+    "warning",
+    "breached",
+    "paused",
+    "met",
+)
+# How long ahead the browser may tick a clock of an always-open calendar on its own.
+_ALWAYS = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """The business time left (or overrun) of one clock at ``now``, and how it is shown."""
+
+    target: str
+    target_label: str
+    level: str
+    deadline: datetime
+    remaining: timedelta  # zero once overrun
+    overrun: timedelta  # zero while within the target
+    warn_left: timedelta | None  # amber once ``remaining`` is at most this (None: no warning)
+    runs_for: timedelta  # wall time it keeps counting from ``now`` without a break
+
+
+def calendars_by_id() -> dict[int, BusinessCalendar]:
+    """Every calendar by id (cached per process): list rows attach their clocks' calendars
+    from it instead of a join."""
+    return configcache.cached("sla-calendars", BusinessCalendar.objects.in_bulk)
+
+
+def first_warning_percent(clock: SlaClock, thresholds: dict | None = None) -> int | None:
+    """The lowest threshold percent below 100 of the clock's policy for its target
+    (``thresholds``: ``thresholds_by_policy()``, read once by a caller with many clocks)."""
+    if clock.policy_id is None:
+        return None
+    thresholds = thresholds_by_policy() if thresholds is None else thresholds
+    percents = [
+        t.percent
+        for t in thresholds.get(clock.policy_id, ())
+        if t.target == clock.target and t.percent < 100
+    ]
+    return min(percents) if percents else None
+
+
+def _runs_for(wc, now: datetime, remaining: timedelta) -> timedelta:
+    """Wall time from ``now`` to the end of the working interval ``now`` lies in."""
+    if wc.always_open:
+        return remaining + _ALWAYS
+    if not wc.is_working(now):
+        return _ZERO
+    for start, end in wc.working_intervals(timezone.localtime(now, wc.tz).date()):
+        if start <= now < end:
+            return end - now
+    return _ZERO
+
+
+def countdown(
+    clock: SlaClock, now: datetime, thresholds: dict | None = None, labels: dict | None = None
+) -> Countdown:
+    """The clock's countdown at ``now`` (business time on its own calendar); ``thresholds``
+    and ``labels`` (the targets' names) are read once by a caller with many clocks: a
+    ``get_target_display`` translates every choice, which costs more than the arithmetic."""
+    wc = working_calendar(clock.calendar)
+    counting = clock.is_counting
+    used = clock.anchor_consumed + (wc.elapsed(clock.anchor_at, now) if counting else _ZERO)
+    left = clock.target_duration - used
+    remaining, overrun = max(left, _ZERO), max(-left, _ZERO)
+    percent = first_warning_percent(clock, thresholds)
+    warn_left = clock.target_duration * (100 - percent) / 100 if percent else None
+    if overrun > _ZERO or clock.state == State.BREACHED or clock.breached_at is not None:
+        level = LEVEL_BREACHED
+    elif clock.is_stopped:
+        level = LEVEL_MET
+    elif not counting:
+        level = LEVEL_PAUSED
+    elif warn_left is not None and remaining <= warn_left:
+        level = LEVEL_WARNING
+    else:
+        level = LEVEL_OK
+    return Countdown(
+        target=clock.target,
+        target_label=labels[clock.target] if labels else str(clock.get_target_display()),
+        level=level,
+        deadline=clock.deadline,
+        remaining=remaining,
+        overrun=overrun,
+        warn_left=warn_left,
+        runs_for=_runs_for(wc, now, remaining) if counting else _ZERO,
+    )
+
+
+def _shown_clock(clocks: list[SlaClock]) -> SlaClock | None:
+    """The clock a list row shows: the counting one due first, else a paused one, else the
+    one that stopped last (its outcome)."""
+    counting = [c for c in clocks if c.is_counting]
+    if counting:
+        return min(counting, key=lambda c: c.deadline)
+    paused = [c for c in clocks if not c.is_stopped]
+    if paused:
+        return min(paused, key=lambda c: c.deadline)
+    stopped = [c for c in clocks if c.state != State.CANCELLED]
+    return max(stopped, key=lambda c: (c.target == Target.RESOLUTION, c.pk)) if stopped else None
+
+
+def countdowns_for(incident_ids, *, now: datetime | None = None) -> dict[int, Countdown]:
+    """The countdown each incident's row shows (its response or resolution clock), by
+    incident id: one query whatever the number of incidents; calendars and thresholds come
+    from the per-process caches."""
+    now = now or timezone.now()
+    ids = sorted(set(incident_ids))
+    if not ids:
+        return {}
+    calendars: dict[int, BusinessCalendar] | None = None
+    by_incident: dict[int, list[SlaClock]] = {}
+    clocks = SlaClock.objects.filter(
+        incident_id__in=ids,
+        segment__isnull=True,
+        target__in=(Target.RESPONSE, Target.RESOLUTION),
+    ).only(
+        "incident_id", "target", "policy_id", "calendar_id", "target_duration", "anchor_at",
+        "anchor_consumed", "deadline", "paused_at", "stopped_at", "state", "breached_at",
+    )  # fmt: skip
+    for clock in clocks:
+        calendars = calendars_by_id() if calendars is None else calendars
+        calendar = calendars.get(clock.calendar_id)
+        if calendar is None:  # created since the cache was loaded
+            calendar = BusinessCalendar.objects.get(pk=clock.calendar_id)
+        SlaClock._meta.get_field("calendar").set_cached_value(clock, calendar)
+        by_incident.setdefault(clock.incident_id, []).append(clock)
+    result = {}
+    thresholds = thresholds_by_policy() if by_incident else {}
+    labels = {value: str(label) for value, label in Target.choices}
+    for incident_id, found in by_incident.items():
+        shown = _shown_clock(found)
+        if shown is not None:
+            result[incident_id] = countdown(shown, now, thresholds, labels)
+    return result
 
 
 def nearest_deadline(incident_id: int) -> datetime | None:

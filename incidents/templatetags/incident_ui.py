@@ -1,18 +1,24 @@
-"""Template helpers for the pieces an incident list repeats on every row: badges, the
-deadline, and the dispatch form's options.
+"""Template helpers for the pieces an incident list repeats on every row: badges, the SLA
+countdown, and the dispatch form's options.
 
 They are written in Python rather than as included templates: the queues and the desk
 console render dozens of rows, and template includes, loops and widget templates cost
 more per row than the page's queries (measured with bench/bench_queue.py)."""
 
+import math
+
 from django import template
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.html import format_html, json_script
+from django.utils.translation import gettext, pgettext
 
 from incidents.choices import Priority, Status
 from itsm.forms import options_html
+from itsm.models import DepartmentKind
+from itsm.selectors import departments_by_id
+from sla import selectors as sla_selectors
 
 register = template.Library()
 
@@ -98,13 +104,157 @@ def priority_badge(context, incident):
     return _badge(context, "priority", incident.priority, PRIORITY_CLASSES, Priority, titled=True)
 
 
-@register.simple_tag(takes_context=True)
-def status_badge(context, incident):
-    return _badge(context, "status", incident.status, STATUS_CLASSES, Status, titled=False)
+def at_desk_again(incident) -> bool:
+    """Assigned, but to the service desk: a section returned it (or the desk took it back),
+    so it waits at the desk to be dispatched again, not with a section."""
+    if incident.status != Status.ASSIGNED:
+        return False
+    section = departments_by_id().get(incident.department_id)
+    return section is not None and section.kind == DepartmentKind.SERVICE_DESK
 
 
 @register.simple_tag
-def deadline(incident, now=None):
+def status_label(incident):
+    """The status as people read it: "back at the desk" rather than "assigned" for an
+    incident the desk holds again."""
+    if at_desk_again(incident):
+        return pgettext("incident status", "Back at the service desk")
+    return incident.get_status_display()
+
+
+@register.simple_tag(takes_context=True)
+def status_badge(context, incident):
+    if at_desk_again(incident):
+        return format_html(
+            '<span class="badge text-bg-warning" data-status="{}" data-shown="at_desk">{}</span>',
+            incident.status,
+            status_label(incident),
+        )
+    return _badge(context, "status", incident.status, STATUS_CLASSES, Status, titled=False)
+
+
+# --- the SLA countdown -------------------------------------------------------------------------
+
+COUNTDOWN_CLASSES = {
+    sla_selectors.LEVEL_OK: "text-bg-success",
+    sla_selectors.LEVEL_WARNING: "text-bg-warning",
+    sla_selectors.LEVEL_BREACHED: "text-bg-danger",
+    sla_selectors.LEVEL_PAUSED: "text-bg-secondary",
+    sla_selectors.LEVEL_MET: "text-bg-light border",
+}
+
+
+def countdown_formats() -> dict:
+    """The phrases of a countdown, for the server's text and the browser's ticking."""
+    return {
+        "left_hm": gettext("%(hours)s h %(minutes)s min left"),
+        "left_h": gettext("%(hours)s h left"),
+        "left_m": gettext("%(minutes)s min left"),
+        "over_hm": gettext("%(hours)s h %(minutes)s min overdue"),
+        "over_h": gettext("%(hours)s h overdue"),
+        "over_m": gettext("%(minutes)s min overdue"),
+    }
+
+
+def duration_phrase(formats: dict, seconds: float, *, overdue: bool) -> str:
+    """``剩余 2 小时 15 分`` / ``超时 35 分``: whole minutes, rounded up."""
+    minutes = max(math.ceil(seconds / 60), 0)
+    hours, minutes = divmod(minutes, 60)
+    prefix = "over" if overdue else "left"
+    if hours and minutes:
+        key = "hm"
+    elif hours:
+        key = "h"
+    else:
+        key = "m"
+    return formats[f"{prefix}_{key}"] % {"hours": hours, "minutes": minutes}
+
+
+def countdown_text(countdown, formats: dict | None = None) -> str:
+    formats = formats or countdown_formats()
+    level = countdown.level
+    if level == sla_selectors.LEVEL_PAUSED:
+        return pgettext("SLA clock", "paused")
+    if level == sla_selectors.LEVEL_MET:
+        return pgettext("SLA clock", "met")
+    if level == sla_selectors.LEVEL_BREACHED and not countdown.overrun:
+        return pgettext("SLA clock", "breached")
+    if countdown.overrun or level == sla_selectors.LEVEL_BREACHED:
+        return duration_phrase(formats, countdown.overrun.total_seconds(), overdue=True)
+    return duration_phrase(formats, countdown.remaining.total_seconds(), overdue=False)
+
+
+def countdown_html(context, countdown) -> str:
+    """One countdown badge; ``countdown.js`` ticks it on while its clock counts."""
+    formats = _cache(context, "countdown").setdefault("formats", None)
+    if formats is None:
+        formats = _cache(context, "countdown")["formats"] = countdown_formats()
+    left = countdown.remaining.total_seconds() - countdown.overrun.total_seconds()
+    warn = "" if countdown.warn_left is None else int(countdown.warn_left.total_seconds())
+    due = dateformat.format(timezone.localtime(countdown.deadline), "Y-m-d H:i")
+    return format_html(
+        '<span class="badge sla-countdown {}" data-countdown data-level="{}" data-left="{}" '
+        'data-warn="{}" data-run="{}" title="{}">{}</span>',
+        COUNTDOWN_CLASSES[countdown.level],
+        countdown.level,
+        int(left),
+        warn,
+        int(countdown.runs_for.total_seconds()),
+        gettext("%(target)s due %(deadline)s")
+        % {"target": countdown.target_label, "deadline": due},
+        countdown_text(countdown, formats),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sla_countdown(context, incident, now=None):
+    """The row's SLA countdown (business time left, green → amber → red, or paused), from
+    ``incident.sla_countdown`` that ``incidents.selectors.with_countdowns`` set; the
+    nearest deadline when the list did not load the countdowns."""
+    countdown = getattr(incident, "sla_countdown", None)
+    if countdown is not None:
+        return countdown_html(context, countdown)
+    if hasattr(incident, "sla_countdown"):  # loaded: the incident has no clock to show
+        return format_html('<span class="text-muted" data-countdown-none>{}</span>', "—")
+    return _deadline(incident, now)
+
+
+@register.simple_tag
+def business_duration(value):
+    """A business duration as hours and minutes (``26 小时 5 分``)."""
+    minutes = int(value.total_seconds() // 60) if value else 0
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    if hours:
+        return gettext("%(hours)s h") % {"hours": hours}
+    return gettext("%(minutes)s min") % {"minutes": minutes}
+
+
+@register.simple_tag(takes_context=True)
+def clock_countdown(context, clock_view):
+    """The countdown of one clock of the incident page (``sla.selectors.ClockView``)."""
+    return countdown_html(context, clock_view.countdown)
+
+
+@register.simple_tag
+def countdown_script():
+    """The phrases and the script that tick the page's countdowns on (once per page)."""
+    phrases = countdown_formats() | {"breached": pgettext("SLA clock", "breached")}
+    return format_html(
+        '{}<script src="{}" defer></script>',
+        json_script(phrases, "countdown-formats"),
+        static("incidents/countdown.js"),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def deadline(context, incident, now=None):
+    """The SLA countdown (the name the lists used before countdowns existed)."""
+    return sla_countdown(context, incident, now)
+
+
+def _deadline(incident, now=None):
     """The nearest SLA deadline, in red with an "overdue" badge once it has passed."""
     due = incident.next_deadline_at
     if due is None:
