@@ -52,6 +52,20 @@ def is_lead_of(user, department_id) -> bool:
     return section_roles(user).get(department_id) == Role.SECTION_LEAD
 
 
+# Sections whose work is not incidents (科技处, 综合科): never dispatched or assigned to.
+NON_INCIDENT_SECTION_KINDS = (DepartmentKind.ADMINISTRATIVE,)
+
+
+def works_incidents(department) -> bool:
+    """Whether incidents may be assigned to the section: active and not administrative (the
+    forms offer only these, the assignment service refuses the others)."""
+    return (
+        department is not None
+        and department.active
+        and department.kind not in NON_INCIDENT_SECTION_KINDS
+    )
+
+
 def held_by_desk(incident) -> bool:
     return incident.department is not None and incident.department.kind == (
         DepartmentKind.SERVICE_DESK

@@ -5,12 +5,14 @@ Included at /incidents/ by itsm/urls.py, so an incident lives at /incidents/<num
 
 from django.urls import path
 
-from incidents import views
+from incidents import queue_views, views
 
 app_name = "incidents"
 
 urlpatterns = [
-    path("queue/", views.queue, name="queue"),
+    path("queue/", queue_views.queue, name="queue"),
+    path("queue/bulk/", queue_views.queue_bulk, name="queue_bulk"),
+    path("assignee-options/", queue_views.assignee_options, name="assignee_options"),
     path("disputes/", views.disputes, name="disputes"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/actions/<slug:action>/", views.act, name="act"),
