@@ -26,6 +26,7 @@ from itsm.forms import (
     PersonChoiceField,
     text_area,
 )
+from itsm.people import person_name
 from itsm.selectors import on_duty_member_ids
 
 # --- fields -----------------------------------------------------------------------------------
@@ -109,8 +110,7 @@ def member_choices(members) -> list[tuple[int, str]]:
     return [
         (
             row["user"].pk,
-            _("%(name)s · %(load)s open")
-            % {"name": row["user"].get_full_name() or row["user"].username, "load": row["load"]},
+            _("%(name)s · %(load)s open") % {"name": person_name(row["user"]), "load": row["load"]},
         )
         for row in members
     ]
@@ -182,7 +182,7 @@ class AssignForm(VersionedForm):
                 "assignee",
                 _("%(name)s is not on duty in %(section)s.")
                 % {
-                    "name": assignee.get_full_name() or assignee.username,
+                    "name": person_name(assignee),
                     "section": department.name,
                 },
             )

@@ -26,6 +26,7 @@ from itsm.forms import options_html
 from itsm.http import forbidden
 from itsm.models import Department
 from itsm.pagination import slice_page
+from itsm.people import person_name
 from itsm.roles import QUEUE_ROLES, WORKING_ROLES, Role, has_any_role
 from itsm.selectors import departments_by_id
 
@@ -141,9 +142,7 @@ def _done(outcome, action: str) -> str:
     incident = outcome.incident
     if action == "accept":
         return gettext("Claimed: it is yours now.")
-    assignee = incident.assignee
-    name = assignee.get_full_name() or assignee.username if assignee else ""
-    return gettext("Assigned to %(name)s.") % {"name": name}
+    return gettext("Assigned to %(name)s.") % {"name": person_name(incident.assignee)}
 
 
 @login_required

@@ -6,6 +6,7 @@ import pytest
 
 from incidents import services
 from incidents.models import Incident
+from itsm.people import person_name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +39,7 @@ def test_lead_bulk_assigns_and_one_row_is_refused(page, login, world, settings):
     assert Incident.objects.get(pk=b.pk).assignee == world.tech2
     # The list below shows the rows as they are now, nothing ticked.
     row = page.locator(f'#queue-list tr[data-incident="{a.number}"]')
-    assert world.tech.get_full_name() in row.inner_text()
+    assert person_name(world.tech) in row.inner_text()
     assert page.locator("#queue-list input[name=pick]:checked").count() == 0
 
 
