@@ -59,7 +59,6 @@
       .ajax("GET", window.location.pathname + window.location.search, {
         target: "#" + id,
         swap: "outerHTML",
-        headers: { "X-Refresh": "1" },
       })
       .then(function () {
         restore(id, state);
