@@ -57,22 +57,28 @@ def _dispatch_choices(*, without: int | None = None) -> list:
     return [("", empty), *selectors.dispatch_section_choices(without=without)]
 
 
-def _console_context(request: HttpRequest, form: IncidentLogForm) -> dict:
-    desk_page, desk_rows = _desk_rows(request)
-    awaiting_page = slice_page(selectors.awaiting_confirmation(request.user), request, "rpage")
-    mine_page = slice_page(selectors.owned_open(request.user), request, "mpage")
-    selectors.with_relations([*awaiting_page, *mine_page])
-    return {
+def _console_context(request: HttpRequest, form: IncidentLogForm, part: str | None = None) -> dict:
+    """The console's lists; only the one ``part`` names when a list refreshes itself."""
+    context = {
         "form": form,
-        "desk_page": desk_page,
-        "desk_rows": desk_rows,
         "dispatch_choices": _dispatch_choices(),
-        "awaiting_page": awaiting_page,
-        "mine_page": mine_page,
         "next": request.get_full_path(),
         "now": timezone.now(),
         "refresh_seconds": settings.LIST_REFRESH_SECONDS,
     }
+    if part in (None, "desk-queue"):
+        context["desk_page"], context["desk_rows"] = _desk_rows(request)
+    shown = []
+    if part in (None, "awaiting-list"):
+        context["awaiting_page"] = slice_page(
+            selectors.awaiting_confirmation(request.user), request, "rpage"
+        )
+        shown += context["awaiting_page"]
+    if part in (None, "my-open"):
+        context["mine_page"] = slice_page(selectors.owned_open(request.user), request, "mpage")
+        shown += context["mine_page"]
+    selectors.with_relations(shown)
+    return context
 
 
 CONSOLE_PARTS = {
@@ -88,9 +94,9 @@ def console(request: HttpRequest) -> HttpResponse:
     """The desk console: log an incident, dispatch the desk's queue, call back resolved ones."""
     if not has_any_role(request.user, CONSOLE_ROLES):
         return forbidden(request)
-    context = _console_context(request, IncidentLogForm())
-    part = CONSOLE_PARTS.get(request.htmx.target) if request.htmx else None
-    return render(request, part or "servicedesk/console.html", context)
+    part = request.htmx.target if request.htmx and request.htmx.target in CONSOLE_PARTS else None
+    context = _console_context(request, IncidentLogForm(), part)
+    return render(request, CONSOLE_PARTS[part] if part else "servicedesk/console.html", context)
 
 
 @login_required

@@ -155,3 +155,33 @@ def test_a_returned_incident_keeps_its_owner_in_my_open(client, world):
     client.force_login(world.agent)
     body = client.get(CONSOLE).content.decode()
     assert inc.number in body.split('id="my-open"')[1].split('id="awaiting-list"')[0]
+
+
+def test_a_refreshing_console_list_reads_only_its_own_rows(client, world, steady_caches):
+    world.incident()
+    world.resolved()
+    client.force_login(world.agent)
+    whole = _count_queries(client, CONSOLE)
+    client.get(CONSOLE, HTTP_HX_TARGET="my-open", **HTMX)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(CONSOLE, HTTP_HX_TARGET="my-open", **HTMX).content.decode()
+    assert body.startswith('<div id="my-open"')
+    assert len(ctx.captured_queries) < whole
+
+
+def test_console_query_count_with_returned_rows_is_constant(
+    client, world, django_assert_num_queries, steady_caches
+):
+    def add(n):
+        for _ in range(n):
+            inc = world.assigned()
+            services.incident_return(incident=inc, by=world.tech, reason="不是网络问题")
+
+    add(2)
+    client.force_login(world.agent)
+    few = _count_queries(client, CONSOLE)
+    add(28)
+    client.get(CONSOLE)
+    with django_assert_num_queries(few):
+        body = client.get(CONSOLE).content.decode()
+    assert body.count("data-dispatch=") == 25
