@@ -1,5 +1,7 @@
-"""Section and desk queue first pages with BENCH_INCIDENTS incidents (default 1,000,000):
-p95 server time and SQL query count, next to a trivial view in the same run."""
+"""Section and desk queue first pages with BENCH_INCIDENTS incidents (default 1,000,000): the
+technician's queue, the lead's (with the bulk bar's members and loads), the desk console (with
+the agent's own open incidents), the desk manager's team view and the assign form's member
+options; p95 server time and SQL query count, next to a trivial view in the same run."""
 
 import os
 import statistics
@@ -24,7 +26,10 @@ def main() -> None:
 
     User = get_user_model()
     tech = User.objects.get(username="net1")
+    lead = User.objects.get(username="netlead")
     agent = User.objects.get(username="desk1")
+    desk_manager = User.objects.get(username="deskmgr")
+    network = lead.memberships.order_by("-is_primary").first().department_id
 
     def selector_page():
         list(selectors.section_queue(tech)[:26])
@@ -51,11 +56,22 @@ def main() -> None:
         base = timed(lambda: client.get("/bench/trivial"), repeat=REPEAT)
         rows.append(("trivial view (baseline)", f"{p95(base):.1f} ms", "p95"))
         pages = []
-        for name, user in (("incidents:queue", tech), ("servicedesk:console", agent)):
+        for label, name, query, user in (
+            ("incidents:queue", "incidents:queue", "", tech),
+            ("incidents:queue (lead, all open)", "incidents:queue", "?tab=open", lead),
+            ("servicedesk:console", "servicedesk:console", "", agent),
+            ("servicedesk:team", "servicedesk:team", "", desk_manager),
+            (
+                "incidents:assignee_options",
+                "incidents:assignee_options",
+                f"?department={network}",
+                agent,
+            ),
+        ):
             try:
-                pages.append((name, reverse(name), user))
+                pages.append((label, reverse(name) + query, user))
             except NoReverseMatch:
-                rows.append((name, "absent", "page not built yet"))
+                rows.append((label, "absent", "page not built yet"))
         for name, url, user in pages:
             client.force_login(user)
             response = client.get(url)

@@ -156,6 +156,11 @@ def _requester_confirms(incident, user) -> dict:
     return {"requester": rules.is_requester(incident, user) and not is_staff(user)}
 
 
+def _for_incident(incident, user) -> dict:
+    # The assignment forms propose sections and members from the incident's own situation.
+    return {"incident": incident}
+
+
 def _changes(data, user) -> dict:
     return {"changes": {name: data[name] for name in EDITABLE_FIELDS if name in data}}
 
@@ -196,6 +201,7 @@ ACTIONS: dict[str, Action] = {
                 "dispatch": (forms.DispatchForm, "incidents/partials/dispatch_form.html"),
                 "dispute": (forms.DisputeAssignForm, "incidents/partials/dispute_form.html"),
             },
+            form_options=_for_incident,
         ),
         Action(
             "resume", _("Resume"), incident_resume, forms.ResumeForm,

@@ -6,8 +6,10 @@ The forms only parse input; the services decide. Field names match the keys of t
 
 from django import forms
 from django.forms.models import ModelChoiceIterator
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from incidents import rules
 from incidents.choices import EscalationLevel, Level, LinkKind, Nature, Priority
 from incidents.models import Category, ResolutionCode, SuspendReason
 from incidents.selectors import (
@@ -15,6 +17,8 @@ from incidents.selectors import (
     assignable_sections,
     category_tree,
     dispatch_sections,
+    members_with_load,
+    returned_by,
 )
 from itsm.forms import (
     DATETIME_LOCAL_FORMATS,
@@ -22,6 +26,8 @@ from itsm.forms import (
     PersonChoiceField,
     text_area,
 )
+from itsm.people import person_name
+from itsm.selectors import on_duty_member_ids
 
 # --- fields -----------------------------------------------------------------------------------
 
@@ -105,7 +111,22 @@ class IncidentEditForm(VersionedForm):
 # --- the actions ------------------------------------------------------------------------------
 
 
+def member_choices(members) -> list[tuple[int, str]]:
+    """``(user id, "name · N open")`` of ``selectors.members_with_load`` rows."""
+    return [
+        (
+            row["user"].pk,
+            _("%(name)s · %(load)s open") % {"name": person_name(row["user"]), "load": row["load"]},
+        )
+        for row in members
+    ]
+
+
 class AssignForm(VersionedForm):
+    """Assign to a section and, optionally, one of its members on duty. The member's choices
+    follow the chosen section (the page asks ``incidents:assignee_options`` when the section
+    changes); the section that just returned the incident is not proposed."""
+
     department = forms.ModelChoiceField(
         label=_("Section"), queryset=assignable_sections(), empty_label=_("— choose —")
     )
@@ -114,7 +135,7 @@ class AssignForm(VersionedForm):
         queryset=assignable_people(),
         required=False,
         empty_label=_("— the section decides —"),
-        help_text=_("Must work in the chosen section."),
+        help_text=_("Members on duty in the chosen section, with their open incidents."),
     )
     reason = forms.CharField(
         label=_("Reason"),
@@ -122,18 +143,87 @@ class AssignForm(VersionedForm):
         widget=text_area(2),
         help_text=_("Required for a hand-over from one section to another."),
     )
+    # The incident manager settles disputes: any section that works incidents may be chosen.
+    proposes_returning_section = False
+
+    def __init__(self, *args, incident=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        department = self.fields["department"]
+        if incident is not None and not self.proposes_returning_section:
+            returning = returned_by([incident]).get(incident.pk)
+            if returning is not None:
+                department.queryset = department.queryset.exclude(pk=returning)
+        if incident is not None and not self.is_bound:
+            self.initial.setdefault("department", _proposed_section(incident))
+        department.widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("incidents:assignee_options"),
+                "hx-target": "next select[name=assignee]",
+                "hx-trigger": "change",
+                "hx-swap": "innerHTML",
+                "data-follows": "assignee",
+            }
+        )
+        self.fields["assignee"].choices = [
+            ("", self.fields["assignee"].empty_label),
+            *member_choices(members_with_load(self._section_ids())),
+        ]
+
+    def _section_ids(self) -> list[int]:
+        value = self["department"].value() if self.is_bound else self.initial.get("department")
+        try:
+            return [int(value)] if value not in (None, "") else []
+        except (TypeError, ValueError):
+            return []
+
+    def clean(self):
+        data = super().clean()
+        department, assignee = data.get("department"), data.get("assignee")
+        if (
+            department is not None
+            and assignee is not None
+            and assignee.pk not in on_duty_member_ids(department)
+        ):
+            self.add_error(
+                "assignee",
+                _("%(name)s is not on duty in %(section)s.")
+                % {
+                    "name": person_name(assignee),
+                    "section": department.name,
+                },
+            )
+        return data
+
+
+def _proposed_section(incident):
+    """The section an assignment form starts with: the routed one while the desk holds the
+    incident, else the one holding it."""
+    if rules.held_by_desk(incident) or incident.department_id is None:
+        return incident.routed_department_id
+    return incident.department_id
 
 
 class DispatchForm(VersionedForm):
-    """The desk console's one-click dispatch: the section, defaulting to the routed one."""
+    """The desk console's one-click dispatch: the section, defaulting to the routed one; the
+    section that just returned the incident is not proposed."""
 
     department = forms.ModelChoiceField(
         label=_("Section"), queryset=dispatch_sections(), empty_label=_("— choose —")
     )
 
+    def __init__(self, *args, incident=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        returning = returned_by([incident]).get(incident.pk) if incident is not None else None
+        if returning is not None:
+            field = self.fields["department"]
+            field.queryset = field.queryset.exclude(pk=returning)
+
 
 class DisputeAssignForm(AssignForm):
-    """The incident manager settles a dispute: the reason is required."""
+    """The incident manager settles a dispute: the reason is required, and the section that
+    returned it may be chosen (the manager decides whose it is)."""
+
+    proposes_returning_section = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -265,3 +355,47 @@ class AttachmentForm(BootstrapMixin, forms.Form):
 class LinkForm(BootstrapMixin, forms.Form):
     other = forms.CharField(label=_("Other incident number"), max_length=24)
     kind = forms.ChoiceField(label=_("Link"), choices=LinkKind.choices)
+
+
+# --- the queue's bulk actions ---------------------------------------------------------------------
+
+BULK_LIMIT = 100
+
+
+class QueueBulkForm(BootstrapMixin, forms.Form):
+    """Several incidents of the queue at once: claim them, or (a section lead) assign them to
+    one member on duty. The rows come as ``pick`` values ``<number>:<version seen>``."""
+
+    action = forms.ChoiceField(choices=[("accept", _("Claim")), ("assign", _("Assign"))])
+    assignee = forms.TypedChoiceField(label=_("Assign to"), coerce=int, required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("— choose —")), *members]
+
+    def clean(self):
+        data = super().clean()
+        data["items"] = items = _picked(self.data.getlist("pick") if self.is_bound else [])
+        if not items:
+            raise forms.ValidationError(_("Select at least one incident."), code="empty")
+        if len(items) > BULK_LIMIT:
+            raise forms.ValidationError(
+                _("Select at most %(limit)s incidents at once.") % {"limit": BULK_LIMIT},
+                code="too_many",
+            )
+        if data.get("action") == "assign" and not data.get("assignee"):
+            self.add_error("assignee", _("Choose whom to assign them to."))
+        return data
+
+
+def _picked(values) -> list[tuple[str, int | None]]:
+    """``(number, version)`` of each distinct ``<number>:<version>`` (the version may be
+    missing: then the row is taken as it is now)."""
+    items, seen = [], set()
+    for value in values:
+        number, _sep, version = str(value).strip().partition(":")
+        if not number or number in seen:
+            continue
+        seen.add(number)
+        items.append((number, int(version) if version.isdigit() else None))
+    return items

@@ -104,6 +104,7 @@ def all_list(request: HttpRequest) -> HttpResponse:
     size = listing.page_size_of(request.GET.get("page_size"))
     page = slice_page(qs, request, size=size)
     rows = selectors.with_relations(page)
+    selectors.with_countdowns(rows)
     query = listing.view_query(request.GET)
     context = {
         "filterset": filterset,

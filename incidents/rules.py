@@ -75,6 +75,20 @@ def may_delete_view(view, user) -> bool:
     return view.owner_id == user.pk or (view.shared and may_share_view(user))
 
 
+# Sections whose work is not incidents (科技处, 综合科): never dispatched or assigned to.
+NON_INCIDENT_SECTION_KINDS = (DepartmentKind.ADMINISTRATIVE,)
+
+
+def works_incidents(department) -> bool:
+    """Whether incidents may be assigned to the section: active and not administrative (the
+    forms offer only these, the assignment service refuses the others)."""
+    return (
+        department is not None
+        and department.active
+        and department.kind not in NON_INCIDENT_SECTION_KINDS
+    )
+
+
 def held_by_desk(incident) -> bool:
     return incident.department is not None and incident.department.kind == (
         DepartmentKind.SERVICE_DESK

@@ -3,10 +3,21 @@ data, the category tree, the sections and people the action forms offer, and the
 bounce history."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from incidents import rules
 from incidents.choices import HELD_STATUSES, OPEN_STATUSES, EventKind, SegmentEnd, Status
 from incidents.models import (
     AssignmentSegment,
@@ -21,9 +32,9 @@ from incidents.models import (
     WorkLog,
 )
 from itsm import configcache
-from itsm.models import Department, DepartmentKind
+from itsm.models import Department, DepartmentKind, Membership
 from itsm.people import full_name
-from itsm.roles import WORKING_ROLES, is_staff
+from itsm.roles import ASSIGNABLE_ROLES, WORKING_ROLES, is_staff
 from itsm.selectors import department_by_code, departments_by_id
 from sla import selectors as sla_selectors
 
@@ -382,27 +393,96 @@ def category_subtree_ids(category: Category) -> list[int]:
 
 
 def assignable_sections() -> QuerySet[Department]:
-    """Active sections an incident can be assigned to, desk first."""
-    return Department.objects.active().order_by("kind", "code")
+    """Active sections that work incidents (``rules.works_incidents``), desk first."""
+    return (
+        Department.objects.active()
+        .exclude(kind__in=rules.NON_INCIDENT_SECTION_KINDS)
+        .order_by("kind", "code")
+    )
 
 
 def dispatch_sections() -> QuerySet[Department]:
-    """Active sections the desk dispatches to (every section but the desk itself)."""
-    return Department.objects.active().exclude(kind=DepartmentKind.SERVICE_DESK).order_by("code")
+    """The sections the desk dispatches to: those that work incidents, but the desk itself."""
+    return assignable_sections().exclude(kind=DepartmentKind.SERVICE_DESK).order_by("code")
 
 
-def dispatch_section_choices() -> list[tuple[int, str]]:
-    """``(id, name)`` of ``dispatch_sections()``, from the per-process section cache: the
-    console offers them on every row."""
+def dispatch_section_choices(*, without: int | None = None) -> list[tuple[int, str]]:
+    """``(id, name)`` of ``dispatch_sections()`` from the per-process section cache (the
+    console offers them on every row), ``without`` the section that just returned the
+    incident."""
     sections = sorted(
         (
             d
             for d in departments_by_id().values()
-            if d.active and d.kind != DepartmentKind.SERVICE_DESK
+            if rules.works_incidents(d)
+            and d.kind != DepartmentKind.SERVICE_DESK
+            and d.pk != without
         ),
         key=lambda d: d.code,
     )
     return [(d.pk, str(d)) for d in sections]
+
+
+def returned_by(incidents) -> dict[int, int]:
+    """{incident id: the section that just returned it} for those of ``incidents`` whose
+    latest finished segment ended in a return (one query, none when no row has bounced)."""
+    ids = [i.pk for i in incidents if i.bounce_count]
+    if not ids:
+        return {}
+    latest = AssignmentSegment.objects.filter(
+        incident_id=OuterRef("pk"), ended_at__isnull=False
+    ).order_by("-ended_at", "-id")
+    rows = (
+        Incident.objects.filter(pk__in=ids)
+        .annotate(
+            last_end=Subquery(latest.values("end_reason")[:1]),
+            last_section=Subquery(latest.values("department_id")[:1]),
+        )
+        .values_list("pk", "last_end", "last_section")
+    )
+    return {pk: section for pk, end, section in rows if end == SegmentEnd.RETURNED}
+
+
+def owned_open(user) -> QuerySet:
+    """The open incidents the user owns (logged at the desk), nearest deadline first; served
+    by ``inc_owner_status``. No joins: rows get their relations from ``with_relations``."""
+    if not user.is_authenticated:
+        return Incident.objects.none()
+    return _queue(Incident.objects.filter(owner=user, status__in=OPEN_STATUSES))
+
+
+def members_with_load(department_ids) -> list[dict]:
+    """The on-duty members of the sections in an assignable role, each with their ``load``
+    (open incidents assigned to them, anywhere): two queries. Sorted by section, then the
+    least loaded first."""
+    memberships = list(
+        Membership.objects.filter(
+            department_id__in=list(department_ids),
+            on_duty=True,
+            role__in=ASSIGNABLE_ROLES,
+            user__is_active=True,
+        ).select_related("user")
+    )
+    user_ids = {m.user_id for m in memberships}
+    loads = dict(
+        Incident.objects.filter(assignee_id__in=user_ids, status__in=OPEN_STATUSES)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+        if user_ids
+        else ()
+    )
+    sections = departments_by_id()
+    rows = [
+        {
+            "user": m.user,
+            "department": sections.get(m.department_id),
+            "load": loads.get(m.user_id, 0),
+        }
+        for m in memberships
+    ]
+    rows.sort(key=lambda r: (r["department"].code, r["load"], r["user"].username))
+    return rows
 
 
 def assignable_people() -> QuerySet:

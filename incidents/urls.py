@@ -6,12 +6,14 @@ Included at /incidents/ by itsm/urls.py, so an incident lives at /incidents/<num
 
 from django.urls import path
 
-from incidents import list_views, views
+from incidents import list_views, queue_views, views
 
 app_name = "incidents"
 
 urlpatterns = [
-    path("queue/", views.queue, name="queue"),
+    path("queue/", queue_views.queue, name="queue"),
+    path("queue/bulk/", queue_views.queue_bulk, name="queue_bulk"),
+    path("assignee-options/", queue_views.assignee_options, name="assignee_options"),
     path("disputes/", views.disputes, name="disputes"),
     path("search/", list_views.search_page, name="search"),
     path("all/", list_views.all_list, name="all"),

@@ -21,13 +21,12 @@ from django_htmx.http import HttpResponseClientRedirect
 from incidents import actions, forms, rules, selectors, services
 from incidents.choices import EventKind, Status
 from incidents.exceptions import ActionForbidden, StaleIncident, TransitionNotAllowed
-from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
 from itsm.forms import apply_service_errors, share_choices
 from itsm.http import forbidden, safe_next
 from itsm.pagination import slice_page
 from itsm.people import person_name
-from itsm.roles import DISPUTE_ROLES, QUEUE_ROLES, has_any_role, is_staff
+from itsm.roles import DISPUTE_ROLES, has_any_role, is_staff
 from sla.selectors import clocks_for_incident
 
 
@@ -345,49 +344,7 @@ def _take(request: HttpRequest, incident, spec, form) -> tuple[int | None, str |
     return None, None
 
 
-# --- lists ---------------------------------------------------------------------------------------
-
-QUEUE_TABS = (
-    ("unassigned", _("Unassigned in my sections")),
-    ("mine", _("Assigned to me")),
-    ("open", _("All open in my sections")),
-)
-
-
-def _queue_for(user, tab: str):
-    if tab == "mine":
-        return selectors.my_queue(user)
-    if tab == "open":
-        return selectors.section_queue(user)
-    return selectors.section_queue(user, unassigned_only=True)
-
-
-@login_required
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    """The section queue: unassigned, mine, all open — nearest deadline first, filtered."""
-    user = request.user
-    if not has_any_role(user, QUEUE_ROLES):
-        return forbidden(request)
-    tab = request.GET.get("tab", "unassigned")
-    if tab not in dict(QUEUE_TABS):
-        tab = "unassigned"
-    filterset = IncidentFilterSet.for_page(request.GET or None, queryset=_queue_for(user, tab))
-    page = slice_page(filterset.qs, request)
-    selectors.with_relations(page)
-    selectors.with_countdowns(page)
-    rows = [{"incident": inc, "claim": rules.can_claim(inc, user)} for inc in page]
-    context = {
-        "tabs": QUEUE_TABS,
-        "tab": tab,
-        "filterset": filterset,
-        "page": page,
-        "rows": rows,
-        "now": timezone.now(),
-    }
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "incidents/partials/queue_list.html", context)
-    return render(request, "incidents/queue.html", context)
+# --- lists (the section queue is in queue_views.py) -----------------------------------------------
 
 
 @login_required

@@ -94,6 +94,8 @@ SHARE_VIEW_ROLES = frozenset({Role.INCIDENT_MANAGER})
 # Who logs incidents at the desk console, and who reports in the portal.
 CONSOLE_ROLES = DESK_ROLES | {Role.INCIDENT_MANAGER}
 PORTAL_ROLES = frozenset({Role.REQUESTER})
+# Who looks at the desk's team: who has what, the resolutions waiting for confirmation.
+DESK_TEAM_ROLES = frozenset({Role.DESK_MANAGER, Role.INCIDENT_MANAGER})
 # Who may log incidents through the API: the desk, the incident manager, systems and
 # administrators for anyone; requesters for themselves (as in the portal).
 INCIDENT_LOG_FOR_OTHERS_ROLES = CONSOLE_ROLES | {Role.SYSTEM, Role.ADMINISTRATOR}

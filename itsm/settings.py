@@ -330,6 +330,9 @@ HEALTHZ_BROKER_TIMEOUT = env.float("HEALTHZ_BROKER_TIMEOUT", default=2.0)
 # --- Incident rules (DESIGN §2.2) ------------------------------------------------------------
 INCIDENT_BOUNCE_LIMIT = env.int("INCIDENT_BOUNCE_LIMIT", default=2)
 INCIDENT_REOPEN_WINDOW_DAYS = env.int("INCIDENT_REOPEN_WINDOW_DAYS", default=10)
+# How often the queues and the desk console refresh their lists in the browser (seconds;
+# 0 turns it off). Tests set it to one second.
+LIST_REFRESH_SECONDS = env.int("ITSM_LIST_REFRESH_SECONDS", default=30)
 INCIDENT_AUTO_CLOSE_DAYS = env.int("INCIDENT_AUTO_CLOSE_DAYS", default=3)
 INCIDENT_RESUME_REMINDER_MINUTES = env.int("INCIDENT_RESUME_REMINDER_MINUTES", default=30)
 INCIDENT_MAJOR_UPDATE_MINUTES = env.int("INCIDENT_MAJOR_UPDATE_MINUTES", default=30)

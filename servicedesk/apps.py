@@ -9,7 +9,7 @@ class ServicedeskConfig(AppConfig):
     def ready(self):
         # The desk's pages in the navigation.
         from itsm.navigation import NavEntry, nav_entry_register
-        from itsm.roles import CONSOLE_ROLES, PORTAL_ROLES
+        from itsm.roles import CONSOLE_ROLES, DESK_TEAM_ROLES, PORTAL_ROLES
 
         nav_entry_register(
             NavEntry(
@@ -27,5 +27,14 @@ class ServicedeskConfig(AppConfig):
                 "servicedesk:console",
                 CONSOLE_ROLES,
                 order=20,
+            )
+        )
+        nav_entry_register(
+            NavEntry(
+                "desk-team",
+                _("Desk team"),
+                "servicedesk:team",
+                DESK_TEAM_ROLES,
+                order=25,
             )
         )

@@ -1,19 +1,21 @@
-"""Reads of the service desk: the alert rules, the rows of the desk console, and what the log
-and report forms show while they are filled in (priority, routing, possible duplicates)."""
+"""Reads of the service desk: the alert rules, the rows of the desk console, the desk's team,
+and what the log and report forms show while they are filled in (priority, routing, possible
+duplicates)."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, TextChoices
+from django.db.models import Count, Min, Q, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents import routing, rules
 from incidents import selectors as incident_selectors
-from incidents.choices import OPEN_STATUSES
+from incidents.choices import OPEN_STATUSES, Status
 from incidents.models import Incident
-from itsm.models import Department
+from itsm.models import Department, DepartmentKind, Membership
+from itsm.roles import DESK_ROLES
 from itsm.selectors import departments_by_id
 from servicedesk import similarity
 from servicedesk.models import AlertRule
@@ -40,6 +42,49 @@ def desk_rows(incidents, user) -> list[dict]:
         {"incident": incident, "dispatch": rules.can_assign(incident, user)}
         for incident in incidents
     ]
+
+
+def desk_team() -> list[dict]:
+    """The desk's people (agents and managers of the service-desk sections) with what they
+    own: open incidents, of which still at the desk, and resolutions waiting for the
+    requester's confirmation with the oldest one's time. Two queries."""
+    memberships = list(
+        Membership.objects.filter(
+            department__kind=DepartmentKind.SERVICE_DESK,
+            department__active=True,
+            role__in=DESK_ROLES,
+            user__is_active=True,
+        )
+        .select_related("user", "department")
+        .order_by("department__code", "role", "user__username")
+    )
+    user_ids = {m.user_id for m in memberships}
+    desk_ids = [m.department_id for m in memberships]
+    counts = (
+        {
+            row["owner_id"]: row
+            for row in Incident.objects.filter(
+                owner_id__in=user_ids, status__in=(*OPEN_STATUSES, Status.RESOLVED)
+            )
+            .values("owner_id")
+            .annotate(
+                open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+                at_desk=Count("id", filter=Q(status__in=OPEN_STATUSES, department_id__in=desk_ids)),
+                unconfirmed=Count("id", filter=Q(status=Status.RESOLVED)),
+                oldest_unconfirmed=Min("resolved_at", filter=Q(status=Status.RESOLVED)),
+            )
+        }
+        if user_ids
+        else {}
+    )
+    empty = {"open": 0, "at_desk": 0, "unconfirmed": 0, "oldest_unconfirmed": None}
+    seen, team = set(), []
+    for m in memberships:
+        if m.user_id in seen:
+            continue  # a person in two desk sections is listed once
+        seen.add(m.user_id)
+        team.append({"membership": m, "user": m.user, **counts.get(m.user_id, empty)})
+    return team
 
 
 # --- what the log and report forms show while they are filled in ------------------------------

@@ -1,4 +1,4 @@
-"""Service-desk pages, included at /desk/: the console and the requester portal."""
+"""Service-desk pages, included at /desk/: the console, the team view and the requester portal."""
 
 from django.urls import path
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("console/log/hints/", views.console_hints, name="log_hints"),
     path("console/log/duplicate/", views.console_duplicate, name="log_duplicate"),
     path("console/log/add-to/", views.console_add_to, name="log_add_to"),
+    path("team/", views.team, name="team"),
     path("portal/", views.portal, name="portal"),
     path("portal/report/", views.portal_report, name="report"),
     path("portal/report/hints/", views.portal_hints, name="report_hints"),

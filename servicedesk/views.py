@@ -2,6 +2,7 @@
 (my requests, report a problem). Reads through the selectors (the desk's and the incidents'),
 writes through ``servicedesk.services``."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from incidents.exceptions import ActionForbidden, TransitionNotAllowed
 from itsm.forms import apply_service_errors
 from itsm.http import forbidden
 from itsm.pagination import slice_page
-from itsm.roles import CONSOLE_ROLES, PORTAL_ROLES, has_any_role
+from itsm.roles import CONSOLE_ROLES, DESK_TEAM_ROLES, PORTAL_ROLES, has_any_role
 from servicedesk import selectors as desk_selectors
 from servicedesk import services
 from servicedesk.forms import IncidentLogForm, PortalReportForm
@@ -75,31 +76,53 @@ def _target(request: HttpRequest, form, *, own_only: bool = False):
 def _desk_rows(request: HttpRequest):
     page = slice_page(selectors.desk_queue(request.user), request, "page")
     # No form object per row: the dispatch form is written from the incident (its version
-    # and routed section) and the page's section choices (incidents/partials/dispatch_form.html).
-    return page, desk_selectors.desk_rows(page, request.user)
+    # and routed section) and the page's section choices (incidents/partials/dispatch_form.html);
+    # a row that a section just returned gets the choices without that section.
+    rows = desk_selectors.desk_rows(page, request.user)
+    returning = selectors.returned_by(page)
+    for row in rows:
+        section = returning.get(row["incident"].pk)
+        row["choices"] = _dispatch_choices(without=section) if section else None
+    return page, rows
 
 
-def _dispatch_choices() -> list:
-    """The sections every row's dispatch form offers, built once per page from the section
+def _dispatch_choices(*, without: int | None = None) -> list:
+    """The sections a row's dispatch form offers, built once per page from the section
     cache (the rows' forms never read their own choices)."""
     empty = incident_forms.DispatchForm.base_fields["department"].empty_label
-    return [("", empty), *selectors.dispatch_section_choices()]
+    return [("", empty), *selectors.dispatch_section_choices(without=without)]
 
 
-def _console_context(request: HttpRequest, form: IncidentLogForm) -> dict:
-    desk_page, desk_rows = _desk_rows(request)
-    awaiting_page = slice_page(selectors.awaiting_confirmation(request.user), request, "rpage")
-    selectors.with_relations(awaiting_page)
-    selectors.with_countdowns(awaiting_page)
-    return {
+def _console_context(request: HttpRequest, form: IncidentLogForm, part: str | None = None) -> dict:
+    """The console's lists; only the one ``part`` names when a list refreshes itself."""
+    context = {
         "form": form,
-        "desk_page": desk_page,
-        "desk_rows": desk_rows,
         "dispatch_choices": _dispatch_choices(),
-        "awaiting_page": awaiting_page,
         "next": request.get_full_path(),
         "now": timezone.now(),
+        "refresh_seconds": settings.LIST_REFRESH_SECONDS,
     }
+    if part in (None, "desk-queue"):
+        context["desk_page"], context["desk_rows"] = _desk_rows(request)
+    shown = []
+    if part in (None, "awaiting-list"):
+        context["awaiting_page"] = slice_page(
+            selectors.awaiting_confirmation(request.user), request, "rpage"
+        )
+        shown += context["awaiting_page"]
+    if part in (None, "my-open"):
+        context["mine_page"] = slice_page(selectors.owned_open(request.user), request, "mpage")
+        shown += context["mine_page"]
+    selectors.with_relations(shown)
+    selectors.with_countdowns(shown)
+    return context
+
+
+CONSOLE_PARTS = {
+    "desk-queue": "servicedesk/partials/desk_queue.html",
+    "awaiting-list": "servicedesk/partials/awaiting_list.html",
+    "my-open": "servicedesk/partials/my_open.html",
+}
 
 
 @login_required
@@ -108,13 +131,9 @@ def console(request: HttpRequest) -> HttpResponse:
     """The desk console: log an incident, dispatch the desk's queue, call back resolved ones."""
     if not has_any_role(request.user, CONSOLE_ROLES):
         return forbidden(request)
-    context = _console_context(request, IncidentLogForm())
-    target = request.htmx.target if request.htmx else None
-    if target == "desk-queue":
-        return render(request, "servicedesk/partials/desk_queue.html", context)
-    if target == "awaiting-list":
-        return render(request, "servicedesk/partials/awaiting_list.html", context)
-    return render(request, "servicedesk/console.html", context)
+    part = request.htmx.target if request.htmx and request.htmx.target in CONSOLE_PARTS else None
+    context = _console_context(request, IncidentLogForm(), part)
+    return render(request, CONSOLE_PARTS[part] if part else "servicedesk/console.html", context)
 
 
 @login_required
@@ -242,6 +261,28 @@ def _hints_context(user, typed: dict, *, own_only: bool) -> dict:
         own_only=own_only,
     )
     return {"proposal": proposal, "duplicates": duplicates, "portal": own_only}
+
+
+# --- the desk manager's team view ------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def team(request: HttpRequest) -> HttpResponse:
+    """The desk's team: who owns what, and the resolutions waiting longest for confirmation."""
+    if not has_any_role(request.user, DESK_TEAM_ROLES):
+        return forbidden(request)
+    waiting = slice_page(selectors.awaiting_confirmation(request.user), request)
+    selectors.with_relations(waiting)
+    context = {
+        "team": desk_selectors.desk_team(),
+        "waiting": waiting,
+        "now": timezone.now(),
+        "refresh_seconds": settings.LIST_REFRESH_SECONDS,
+    }
+    if request.htmx and request.htmx.target == "team-waiting":
+        return render(request, "servicedesk/partials/team_waiting.html", context)
+    return render(request, "servicedesk/team.html", context)
 
 
 # --- the requester portal ---------------------------------------------------------------------

@@ -269,6 +269,12 @@ class Incident(models.Model):
                 condition=Q(status__in=OPEN_STATUSES),
                 name="inc_open_assignee_deadline",
             ),
+            # The desk console's "my open incidents": what an agent owns, by nearest deadline.
+            models.Index(
+                fields=["owner", "next_deadline_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="inc_open_owner_deadline",
+            ),
             # Requesters' portal and owners' follow-up lists.
             models.Index(fields=["requester", "-created_at"], name="inc_requester_created"),
             models.Index(fields=["owner", "status"], name="inc_owner_status"),

@@ -14,6 +14,7 @@ from incidents.services.automation import (
     incidents_unaccepted_to_lead,
 )
 from incidents.services.base import ACTIONS, METHOD_TO_ACTION, available_actions
+from incidents.services.bulk import BULK_ACTIONS, BulkOutcome, incidents_bulk_act
 from incidents.services.codes import resolution_code_ensure
 from incidents.services.dispatch import incident_act
 from incidents.services.edits import (
@@ -49,6 +50,8 @@ from incidents.services.transitions import (
 
 __all__ = [
     "ACTIONS",
+    "BULK_ACTIONS",
+    "BulkOutcome",
     "EDITABLE_FIELDS",
     "METHOD_TO_ACTION",
     "Contact",
@@ -61,6 +64,7 @@ __all__ = [
     "saved_view_save",
     "contact_completed",
     "incident_accept",
+    "incidents_bulk_act",
     "incident_act",
     "incident_assign",
     "incident_cancel",

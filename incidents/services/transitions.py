@@ -146,6 +146,15 @@ def _check_assignment(incident: Incident, *, department, assignee, reason: str):
     whether that is a hand-over between sections (not a dispatch from the desk)."""
     if department is None or not department.active:
         raise ValidationError({"department": [_("Choose an active section.")]})
+    if not rules.works_incidents(department):
+        raise ValidationError(
+            {
+                "department": [
+                    _("%(section)s is an administrative section: it does not work incidents.")
+                    % {"section": department.name}
+                ]
+            }
+        )
     if assignee is not None and not rules.works_in(assignee, department.pk):
         raise ValidationError(
             {"assignee": [_("The assignee must be a working member of that section.")]}

@@ -257,7 +257,7 @@ def test_queue_htmx_answers_the_list_fragment(client, world):
     assert "<html" in full.content.decode()
     body = fragment.content.decode()
     assert "<html" not in body
-    assert body.strip().startswith('<div id="queue-list">')
+    assert body.strip().startswith('<div id="queue-list"')
 
 
 def test_claim_from_the_queue(client, world):

@@ -128,6 +128,7 @@ def test_pages_name_people_and_sections(client, named_world, language):
         (world.lead, reverse("incidents:queue")),
         (world.tech2, reverse("incidents:queue")),
         (world.agent, reverse("servicedesk:console")),
+        (world.desk_manager, reverse("servicedesk:team")),
         (world.requester, reverse("servicedesk:portal")),
         (world.requester, reverse("incidents:detail", args=[inc.number])),
         (world.agent, reverse("home")),
