@@ -429,3 +429,26 @@ def with_bounce_history(qs: QuerySet[Incident]) -> QuerySet[Incident]:
             to_attr="bounce_events",
         ),
     )
+
+
+# --- the workspace cards' counts (one COUNT each; registered in ``IncidentsConfig.ready``) ---
+
+
+def to_accept_count(user) -> int:
+    """Incidents the user's sections hold that nobody has accepted yet (待受理)."""
+    return section_queue(user).filter(status=Status.ASSIGNED).order_by().count()
+
+
+def to_dispatch_count(user) -> int:
+    """Incidents at the desk waiting to be dispatched (待派单): the console's queue."""
+    return desk_queue(user).order_by().count()
+
+
+def to_settle_count(user) -> int:
+    """Ownership disputes waiting for the incident manager (待裁决)."""
+    return dispute_queue(user).order_by().count()
+
+
+def open_requests_count(user) -> int:
+    """The requester's own incidents still open (处理中)."""
+    return requester_incidents(user).filter(status__in=OPEN_STATUSES).order_by().count()

@@ -2,6 +2,7 @@
 the notification inbox with its preferences."""
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -13,7 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from itsm import health, selectors, services
-from itsm.forms import NotificationPreferencesForm
+from itsm.forms import LoginForm, NotificationPreferencesForm
+from itsm.landing import landing_url
 from itsm.models import Notification
 from itsm.roles import INTERNAL_STAFF_ROLES, Role, user_roles
 
@@ -33,6 +35,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if details:
         body["details"] = details
     return JsonResponse(body, status=200 if ok else 503)
+
+
+class LoginView(auth_views.LoginView):
+    """Sign in, then go to ``next`` when given (and safe), else to the role's place."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return landing_url(self.request.user)
 
 
 @login_required
