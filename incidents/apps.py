@@ -23,7 +23,7 @@ class IncidentsConfig(AppConfig):
         from itsm.notification_kinds import notification_kind_register
 
         for code, label in notify.NOTIFICATION_KINDS:
-            notification_kind_register(code, label)
+            notification_kind_register(code, label, digest=code in notify.DIGEST_KINDS)
 
         # The incident pages in the navigation; the demo incidents.
         from itsm.demo import demo_seeder_register

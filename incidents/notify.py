@@ -31,6 +31,11 @@ NOTIFICATION_KINDS = (
     ("sla.warning", gettext_lazy("SLA warning")),
     ("sla.breached", gettext_lazy("SLA breached")),
 )
+# The low-priority kinds: nobody must act on them at once, so a recipient may take their
+# email in the daily digest (the preferences page offers it only for these).
+DIGEST_KINDS = frozenset(
+    {"incident.accepted", "incident.resumed", "incident.closed", "incident.commented"}
+)
 
 
 class People:
