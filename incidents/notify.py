@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from itsm.people import person_name
 from itsm.roles import Role
 from itsm.selectors import section_leads, section_members_on_duty, users_with_role
 from sla.choices import OLA_TARGETS
@@ -152,8 +153,7 @@ def accepted(incident, *, by=None):
         event="incident.accepted",
         recipients=[incident.owner],
         actor=by,
-        headline=_("Incident accepted by %(user)s")
-        % {"user": incident.assignee.get_full_name() or incident.assignee.username},
+        headline=_("Incident accepted by %(user)s") % {"user": person_name(incident.assignee)},
     )
 
 
@@ -345,6 +345,5 @@ def commented(incident, *, author, public):
         event="incident.commented",
         recipients=recipients,
         actor=author,
-        headline=_("New comment from %(user)s")
-        % {"user": author.get_full_name() or author.username},
+        headline=_("New comment from %(user)s") % {"user": person_name(author)},
     )

@@ -22,8 +22,9 @@ from incidents.models import (
 )
 from itsm import configcache
 from itsm.models import Department, DepartmentKind
+from itsm.people import full_name
 from itsm.roles import WORKING_ROLES, is_staff
-from itsm.selectors import departments_by_id
+from itsm.selectors import department_by_code, departments_by_id
 
 LIST_RELATED = ("department", "assignee", "owner", "category", "requester")
 
@@ -452,3 +453,56 @@ def to_settle_count(user) -> int:
 def open_requests_count(user) -> int:
     """The requester's own incidents still open (处理中)."""
     return requester_incidents(user).filter(status__in=OPEN_STATUSES).order_by().count()
+
+
+# --- names for what the history records in codes ------------------------------------------------
+
+
+class EventNames:
+    """The display names of the sections, people and categories that events record by code
+    or username (``data["department"]``, ``data["assignee"]``, ``notified``, field changes):
+    one query per kind of name for the whole history, whatever its length."""
+
+    def __init__(self, events):
+        codes, usernames, categories = set(), set(), set()
+        for event in events:
+            data = event.data or {}
+            for key in ("department", "from_department"):
+                if isinstance(data.get(key), str):
+                    codes.add(data[key])
+            if isinstance(data.get("assignee"), str):
+                usernames.add(data["assignee"])
+            usernames.update(n for n in (event.notified or []) if isinstance(n, str))
+            change = (data.get("changes") or {}).get("category")
+            if isinstance(change, list | tuple):
+                categories.update(c for c in change if isinstance(c, str))
+        self.sections = {code: d.name for code in codes if (d := department_by_code(code))}
+        self.people = (
+            {
+                u["username"]: full_name(u["last_name"], u["first_name"], u["username"])
+                for u in get_user_model()
+                .objects.filter(username__in=usernames)
+                .values("username", "first_name", "last_name")
+            }
+            if usernames
+            else {}
+        )
+        self.categories = (
+            {c.code: c.name for c in Category.objects.filter(code__in=categories)}
+            if categories
+            else {}
+        )
+
+    def section(self, code) -> str:
+        return self.sections.get(code, code) if code else ""
+
+    def person(self, username) -> str:
+        return self.people.get(username, username) if username else ""
+
+    def move(self, data: dict) -> str:
+        """ "网络科 → 系统科" for a hand-over or return event's data, or the one section."""
+        if data.get("from_department"):
+            return (
+                f"{self.section(data['from_department'])} → {self.section(data.get('department'))}"
+            )
+        return self.section(data.get("department"))

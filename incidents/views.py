@@ -8,7 +8,7 @@ may not see it).
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,29 +40,50 @@ def incident_or_404(user, number: str) -> Incident:
 
 
 def _annotate_events(events) -> list:
-    """Labels and details for the history; what a requester may read of each event was set
-    by ``selectors.events_shown``."""
+    """Labels and details for the history, with sections, people and categories by their
+    names (never a code or a username); what a requester may read of each event was set by
+    ``selectors.events_shown``."""
     status_labels = dict(Status.choices)
+    events = list(events)
+    names = selectors.EventNames(events)
     rows = []
     for event in events:
         event.from_label = status_labels.get(event.from_status, event.from_status)
         event.to_label = status_labels.get(event.to_status, event.to_status)
-        event.changes = []
         data = event.shown_data
-        for name, pair in (data.get("changes") or {}).items():
-            if isinstance(pair, list | tuple) and len(pair) == 2:
-                event.changes.append((name, pair[0], pair[1]))
+        event.changes = [
+            _change_shown(name, pair, names)
+            for name, pair in (data.get("changes") or {}).items()
+            if isinstance(pair, list | tuple) and len(pair) == 2
+        ]
         details = []
         if data.get("department"):
-            details.append(str(data["department"]))
+            details.append(names.move(data))
         if data.get("assignee"):
-            details.append(str(data["assignee"]))
+            details.append(names.person(data["assignee"]))
         if event.kind == EventKind.ESCALATED and data.get("level") is not None:
             details.append(gettext("level %(level)s") % {"level": data["level"]})
         event.details = " · ".join(details)
-        event.notified_list = event.shown_notified
+        event.notified_list = [names.person(n) for n in event.shown_notified]
         rows.append(event)
     return rows
+
+
+def _change_shown(name: str, pair, names) -> tuple[str, str, str]:
+    """A field change as the page shows it: the field's label and each value's label (a
+    choice's label, a category's name) rather than the stored code."""
+    try:
+        field = Incident._meta.get_field(name)
+    except FieldDoesNotExist:  # a field that no longer exists: show what was recorded
+        return (name, pair[0], pair[1])
+    if name == "category":
+        values = [names.categories.get(v, v) if v else v for v in pair]
+    elif field.choices:
+        labels = dict(field.flatchoices)
+        values = [labels.get(v, v) for v in pair]
+    else:
+        values = list(pair)
+    return (str(field.verbose_name), values[0], values[1])
 
 
 def detail_context(request, incident, *, bound=None, alert=None, alert_level="danger") -> dict:
@@ -315,8 +336,13 @@ def disputes(request: HttpRequest) -> HttpResponse:
     if not has_any_role(user, DISPUTE_ROLES):
         return forbidden(request)
     page = slice_page(selectors.with_bounce_history(selectors.dispute_queue(user)), request)
+    names = selectors.EventNames(e for inc in page for e in inc.bounce_events)
     rows = []
     for inc in page:
+        for event in inc.bounce_events:
+            event.sections_shown = (
+                names.move(event.data or {}) if (event.data or {}).get("from_department") else ""
+            )
         form = forms.DisputeAssignForm(
             initial={"version": inc.version}, auto_id=f"id_dispute_{inc.pk}_%s"
         )

@@ -2,6 +2,8 @@
 write the same HTML as Django's templates, the Bootstrap classes, service errors on fields,
 people by username."""
 
+from collections import Counter
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from itsm.limits import limit_text_field
 from itsm.notification_kinds import notification_kind_choices
 from itsm.selectors import Channels
+from itsm.people import person_name
 
 
 class LoginForm(AuthenticationForm):
@@ -277,10 +280,26 @@ class UsernameField(forms.CharField):
         return user
 
 
+class _PeopleIterator(forms.models.ModelChoiceIterator):
+    """Each person by name; the username is added only to tell apart two people who share a
+    name (two 王芳 in one section)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        people = list(self.queryset)
+        names = [person_name(obj) for obj in people]
+        twice = {name for name, n in Counter(names).items() if n > 1}
+        for obj, name in zip(people, names, strict=True):
+            label = f"{name} ({obj.username})" if name in twice else name
+            yield (self.choice(obj)[0], label)
+
+
 class PersonChoiceField(forms.ModelChoiceField):
+    iterator = _PeopleIterator
+
     def label_from_instance(self, obj):
-        name = obj.get_full_name()
-        return f"{name} ({obj.username})" if name else obj.username
+        return person_name(obj)
 
 
 def text_area(rows=3):

@@ -6,6 +6,7 @@ here, with a message on the field; the services decide and write."""
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.api.fields import (
@@ -26,6 +27,8 @@ from incidents.models import (
 )
 from incidents.selectors import category_by_code
 from itsm.api.serializers import StrictSerializer
+from itsm.models import Department
+from itsm.people import person_name
 from sla.choices import State, Target
 
 # --- the incident ----------------------------------------------------------------------------
@@ -186,6 +189,28 @@ def _username(user):
     return user.username if user is not None else None
 
 
+def _name(obj):
+    """A person's display name (itsm.people) or a section's name; None for nobody."""
+    if obj is None:
+        return None
+    return obj.name if isinstance(obj, Department) else person_name(obj)
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class _NameField(serializers.Field):
+    """The display name of a related person or section (read only)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return getattr(instance, self.source)
+
+    def to_representation(self, value):
+        return _name(value)
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     """An incident (事件单). Users are named by username, sections and categories by code,
     times are ISO 8601 with offset."""
@@ -217,6 +242,16 @@ class IncidentSerializer(serializers.ModelSerializer):
     )
     requester = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text=_("Who reported it.")
+    )
+    owner_name = _NameField(source="owner", help_text=_("The owner's name, as people are shown."))
+    department_name = _NameField(
+        source="department", allow_null=True, help_text=_("The section's name.")
+    )
+    assignee_name = _NameField(
+        source="assignee", allow_null=True, help_text=_("The assignee's name.")
+    )
+    requester_name = _NameField(
+        source="requester", allow_null=True, help_text=_("The requester's name.")
     )
     contact = ContactSerializer(source="*", read_only=True)
     escalation_level = serializers.IntegerField(
@@ -261,6 +296,10 @@ class IncidentSerializer(serializers.ModelSerializer):
             "department",
             "assignee",
             "requester",
+            "owner_name",
+            "department_name",
+            "assignee_name",
+            "requester_name",
             "contact",
             "escalation_level",
             "is_major",
@@ -314,6 +353,10 @@ class IncidentSerializer(serializers.ModelSerializer):
             "department": _code(i.department),
             "assignee": _username(i.assignee),
             "requester": _username(i.requester),
+            "owner_name": _name(i.owner),
+            "department_name": _name(i.department),
+            "assignee_name": _name(i.assignee),
+            "requester_name": _name(i.requester),
             "contact": {
                 "name": i.contact_name,
                 "phone": i.contact_phone,

@@ -32,6 +32,7 @@ from incidents.services.base import CLEAN_EXCLUDE, lock_incident, require
 from incidents.services.segments import segment_first
 from itsm.db import NewRows, insert_linked
 from itsm.models import Department, Membership
+from itsm.people import person_name
 from itsm.roles import DESK_ROLES
 from itsm.text import sanitize
 from sla import services as sla
@@ -140,7 +141,7 @@ def contact_completed(contact: Contact, requester) -> Contact:
     the e-mail if none was given. A contact with a name is the caller's own."""
     if requester is not None and not contact.name:
         # Chinese order: surname first, no space.
-        contact.name = f"{requester.last_name}{requester.first_name}".strip() or requester.username
+        contact.name = person_name(requester)
         contact.email = contact.email or requester.email
     return contact
 

@@ -7,6 +7,7 @@ from rest_framework.utils.formatting import lazy_format
 
 from itsm.limits import limit_text_field
 from itsm.models import Department, DepartmentKind, Membership
+from itsm.people import person_name
 from itsm.roles import Role
 
 User = get_user_model()
@@ -104,7 +105,7 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["username", "full_name", "is_active", "roles", "sections"]
 
     def get_full_name(self, obj) -> str:
-        return f"{obj.last_name}{obj.first_name}".strip() or obj.username
+        return person_name(obj)
 
     def get_roles(self, obj) -> list[str]:
         return sorted(g.name for g in obj.groups.all() if g.name in Role.values)
