@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from itsm.limits import limit_text_field
 from itsm.notification_kinds import notification_kind_choices
-from itsm.selectors import Channels
 from itsm.people import person_name
+from itsm.selectors import Channels
 
 
 class LoginForm(AuthenticationForm):
