@@ -1,12 +1,15 @@
 """Small answers every app's pages give: the product's 403 page, and a safe ``next`` target."""
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from itsm.errors import forbidden_page
 
-def forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "403.html", status=403)
+
+def forbidden(request: HttpRequest, *, action: str = "", roles=None) -> HttpResponse:
+    """The product's 403 page: what was refused (``action``, default: this page), which
+    roles may (``roles``, default: those the navigation gives this page) and whom to ask."""
+    return forbidden_page(request, action=action, roles=roles)
 
 
 def safe_next(request: HttpRequest) -> str | None:

@@ -32,3 +32,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+# The product's own error pages (itsm/errors.py), in the user's language.
+handler403 = "itsm.errors.permission_denied"
+handler404 = "itsm.errors.page_not_found"
+handler500 = "itsm.errors.server_error"

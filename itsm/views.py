@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from itsm import health, selectors, services
 from itsm.forms import LoginForm, NotificationFilterForm, NotificationPreferencesForm
+from itsm.http import forbidden
 from itsm.landing import landing_url
 from itsm.models import Notification
 from itsm.roles import INTERNAL_STAFF_ROLES, Role, user_roles
@@ -62,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def directory(request: HttpRequest) -> HttpResponse:
     """The sections of the division, their leads and members (staff only)."""
     if not user_roles(request.user) & INTERNAL_STAFF_ROLES:
-        return render(request, "403.html", status=403)
+        return forbidden(request, roles=INTERNAL_STAFF_ROLES)
     return render(request, "itsm/directory.html", {"departments": selectors.department_directory()})
 
 
