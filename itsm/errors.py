@@ -34,18 +34,21 @@ def _roles_of_page(path: str) -> frozenset[str]:
 
 def _whom_to_ask(user) -> list[dict]:
     """The leads of the user's sections, else the administrators: name and e-mail."""
+    me = user.pk if user.is_authenticated else None
     people = []
-    if user.is_authenticated:
+    if me is not None:
         for department in selectors.departments_of(user):
-            people += [(p, department.name) for p in selectors.section_leads(department)]
-    if not people:
-        people = [(p, None) for p in selectors.administrators()[:_ADMINS_SHOWN]]
+            people += [
+                (p, department.name) for p in selectors.section_leads(department) if p.pk != me
+            ]
+    if not people:  # no section, or the user leads it: the administrators
+        admins = [p for p in selectors.administrators() if p.pk != me]
+        people = [(p, None) for p in admins[:_ADMINS_SHOWN]]
     seen, out = set(), []
     for person, section in people:
-        if person.pk in seen or (user.is_authenticated and person.pk == user.pk):
-            continue
-        seen.add(person.pk)
-        out.append({"name": person_name(person), "email": person.email, "section": section})
+        if person.pk not in seen:
+            seen.add(person.pk)
+            out.append({"name": person_name(person), "email": person.email, "section": section})
     return out
 
 

@@ -40,7 +40,7 @@ def test_403_in_english(client, world):
     client.force_login(world.requester)
     response = client.get("/incidents/disputes/", HTTP_ACCEPT_LANGUAGE="en")
     body = response.content.decode()
-    assert "Who may do it" in body
+    assert "Who may do it:" in body
     assert "Incident manager" in body
 
 
@@ -106,3 +106,11 @@ def test_403_allowed_roles_can_be_given(rf, world):
     body = response.content.decode()
     assert "不能做这件事" in body
     assert "处长" in body or "Director" in body
+
+
+def test_a_lead_refused_is_told_to_ask_an_administrator_not_themselves(client, world):
+    client.force_login(world.lead)
+    response = client.get("/desk/console/")
+    ask = response.content.decode().split('id="whom-to-ask"')[1].split("</ul>")[0]
+    assert world.lead.email not in ask
+    assert world.admin.email in ask
