@@ -94,7 +94,10 @@ class NotificationFilterForm(forms.Form):
         required=False,
         max_length=32,
         widget=forms.TextInput(
-            attrs={"class": "form-control form-control-sm", "placeholder": "INC-2026-000123"}
+            attrs={
+                "class": "form-control form-control-sm",
+                "placeholder": _("e.g. INC-2026-000123"),
+            }
         ),
     )
 

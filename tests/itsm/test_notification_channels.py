@@ -297,3 +297,13 @@ def test_the_filtered_inbox_costs_the_same_at_25_and_100_rows(
         assert client.get(url).status_code == 200
     with django_assert_max_num_queries(5):
         assert client.get("/notifications/?kind=incident.commented").status_code == 200
+
+
+def test_the_admin_form_refuses_a_digest_the_kind_does_not_offer(tech):
+    from itsm.admin import NotificationPreferenceForm
+
+    data = {"user": tech.pk, "event": "incident.assigned", "inbox": "on", "email": "on"}
+    assert NotificationPreferenceForm({**data, "digest": "on"}).errors.keys() == {"digest"}
+    assert NotificationPreferenceForm(
+        {**data, "event": "incident.closed", "digest": "on"}
+    ).is_valid()
