@@ -36,6 +36,10 @@ class Source(models.TextChoices):
     API = "api", _("API")
 
 
+# The channels through which a person reaches the desk: what the console logs a call as.
+HUMAN_SOURCES = (Source.PHONE, Source.WALK_IN, Source.EMAIL, Source.WEB)
+
+
 class Priority(models.TextChoices):
     P1 = "P1", _("P1 critical")
     P2 = "P2", _("P2 high")
