@@ -138,3 +138,17 @@ def test_the_workspace_costs_the_same_whatever_the_counts(
     with django_assert_max_num_queries(9):
         response = client.get("/")
     assert response.status_code == 200
+
+
+def test_a_card_counts_up_to_99_then_shows_99_plus(client, world, monkeypatch):
+    from incidents import selectors
+
+    monkeypatch.setattr(selectors, "CARD_COUNT_CAP", 2)
+    for _ in range(4):
+        world.incident()
+    assert selectors.to_dispatch_count(world.agent) == 3  # reads at most CAP + 1 rows
+    client.force_login(world.agent)
+    monkeypatch.setattr(selectors, "CARD_COUNT_CAP", 99)
+    body = client.get("/").content.decode()
+    card = body.split('data-card-count="console"')[1].split("</p>")[0]
+    assert ">4<" in card
