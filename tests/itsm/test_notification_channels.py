@@ -307,3 +307,11 @@ def test_the_admin_form_refuses_a_digest_the_kind_does_not_offer(tech):
     assert NotificationPreferenceForm(
         {**data, "event": "incident.closed", "digest": "on"}
     ).is_valid()
+
+
+def test_an_administrator_sees_the_digests_sent_read_only(client, make_user, tech):
+    NotificationDigest.objects.create(user=tech, day=WED_0805.date(), count=2)
+    client.force_login(make_user(Role.ADMINISTRATOR))
+    response = client.get("/admin/itsm/notificationdigest/")
+    assert response.status_code == 200
+    assert client.get("/admin/itsm/notificationdigest/add/").status_code == 403
