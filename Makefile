@@ -29,18 +29,35 @@ install: $(RUN_STAMP)
 install-dev: $(DEV_STAMP)
 
 # Embedded defaults unless DATABASE_URL / REDIS_URL are set: SQLite and a file-system
-# broker under var/. DEBUG is on for the local server only.
-prepare: install
-	DEBUG=$${DEBUG:-1} $(MANAGE) migrate --noinput
-	DEBUG=$${DEBUG:-1} $(BIN)/python scripts/compile_messages.py
-	DEBUG=$${DEBUG:-1} $(MANAGE) collectstatic --noinput -v 0
-	DEBUG=$${DEBUG:-1} $(MANAGE) seed_demo
+# broker under var/. `make run` serves the product as its users see it: DEBUG off (the
+# product's own 404 and 500 pages), static files from whitenoise, a secret key generated
+# once into var/, cookies over plain HTTP, emails written as files under var/mail/ (not into
+# the terminal), links in emails to http://HOST:PORT/. `make run DEBUG=1` shows Django's
+# debug pages instead.
+DEBUG ?= 0
+RUN_ENV = DEBUG=$(DEBUG) \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat var/.secret_key)}" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-$(HOST),localhost,127.0.0.1,[::1]}" \
+	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 STATIC_COMPRESS=0 \
+	EMAIL_URL="$${EMAIL_URL:-filemail://}" \
+	ITSM_BASE_URL="$${ITSM_BASE_URL:-http://$(HOST):$(PORT)}"
 
+var/.secret_key:
+	@mkdir -p var
+	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+prepare: install var/.secret_key
+	$(RUN_ENV) $(MANAGE) migrate --noinput
+	$(RUN_ENV) $(BIN)/python scripts/compile_messages.py
+	$(RUN_ENV) $(MANAGE) collectstatic --noinput -v 0
+	$(RUN_ENV) $(MANAGE) seed_demo
+
+# The banner (URL and demo accounts) is printed by Procfile.dev's `banner` process once the
+# server answers /healthz and a worker answers a ping: it is the last thing in the terminal.
 run: prepare
 	@# The PDF of the monthly report needs Pango and a CJK font; the rest runs without them.
 	-@bash scripts/ensure_pdf_packages.sh
-	@DEBUG=$${DEBUG:-1} $(BIN)/python scripts/banner.py $(HOST) $(PORT)
-	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(RUN_ENV) HOST=$(HOST) PORT=$(PORT) RUN_PORT=$(PORT) \
 		$(BIN)/honcho -f Procfile.dev start
 
 services:

@@ -2,6 +2,17 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _count(name: str):
+    """A workspace card's count: ``incidents.selectors.<name>(user)``, imported when counted."""
+
+    def count(user) -> int:
+        from incidents import selectors
+
+        return getattr(selectors, name)(user)
+
+    return count
+
+
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = _("Incidents")
@@ -12,7 +23,7 @@ class IncidentsConfig(AppConfig):
         from itsm.notification_kinds import notification_kind_register
 
         for code, label in notify.NOTIFICATION_KINDS:
-            notification_kind_register(code, label)
+            notification_kind_register(code, label, digest=code in notify.DIGEST_KINDS)
 
         # The incident pages in the navigation; the demo incidents.
         from itsm.demo import demo_seeder_register
@@ -28,6 +39,8 @@ class IncidentsConfig(AppConfig):
                 "incidents:queue",
                 SECTION_QUEUE_ROLES,
                 order=30,
+                card_count=_count("to_accept_count"),
+                card_label=_("To accept"),
             )
         )
         nav_entry_register(
@@ -48,6 +61,8 @@ class IncidentsConfig(AppConfig):
                 "incidents:disputes",
                 DISPUTE_ROLES,
                 order=40,
+                card_count=_count("to_settle_count"),
+                card_label=_("To settle"),
             )
         )
 

@@ -32,6 +32,11 @@ NOTIFICATION_KINDS = (
     ("sla.warning", gettext_lazy("SLA warning")),
     ("sla.breached", gettext_lazy("SLA breached")),
 )
+# The low-priority kinds: nobody must act on them at once, so a recipient may take their
+# email in the daily digest (the preferences page offers it only for these).
+DIGEST_KINDS = frozenset(
+    {"incident.accepted", "incident.resumed", "incident.closed", "incident.commented"}
+)
 
 
 class People:
@@ -70,12 +75,40 @@ class CachedPeople(People):
 PEOPLE = People()
 
 
-def send(*, incident, event: str, recipients, headline: str, detail: str = "", outbox=None) -> list:
-    """Queue one notification per distinct recipient; returns the recipients told. With
-    ``outbox`` (a list), the message is appended to it for ``notification_queue_many``."""
+def _caller_or_owner(incident) -> list:
+    """Who tells the caller: the requester with an account reads it in the portal; for a
+    caller without one, the owner (the desk agent) must phone them."""
+    requester = incident.requester
+    if requester is not None and requester.is_active:
+        return [requester]
+    return [incident.owner]
+
+
+def _worker_or_section(incident) -> list:
+    """Who must act on the incident now: its assignee, else the section's members on duty,
+    else (nobody on duty) the section's leads."""
+    if incident.assignee_id:
+        return [incident.assignee]
+    return section_members_on_duty(incident.department) or section_leads(incident.department)
+
+
+def send(
+    *,
+    incident,
+    event: str,
+    recipients,
+    headline: str,
+    detail: str = "",
+    outbox=None,
+    actor=None,
+) -> list:
+    """Queue one notification per distinct recipient but the ``actor`` (who did it knows);
+    returns the recipients told. With ``outbox`` (a list), the message is appended to it for
+    ``notification_queue_many``."""
     from itsm.services import OutboxMessage, notification_queue_many
 
-    people = list({u.pk: u for u in recipients if u is not None}.values())
+    skip = getattr(actor, "pk", None)
+    people = list({u.pk: u for u in recipients if u is not None and u.pk != skip}.values())
     if not people:
         return []
     subject = f"[{incident.number}] {headline}"
@@ -103,35 +136,33 @@ def send(*, incident, event: str, recipients, headline: str, detail: str = "", o
     return people
 
 
-def assigned(incident, *, reason=""):
-    recipients = (
-        [incident.assignee]
-        if incident.assignee_id
-        else section_members_on_duty(incident.department)
-    )
+def assigned(incident, *, reason="", by=None):
     return send(
         incident=incident,
         event="incident.assigned",
-        recipients=recipients,
+        recipients=_worker_or_section(incident),
+        actor=by,
         headline=_("Incident assigned to %(section)s") % {"section": incident.department},
         detail=reason,
     )
 
 
-def accepted(incident):
+def accepted(incident, *, by=None):
     return send(
         incident=incident,
         event="incident.accepted",
         recipients=[incident.owner],
+        actor=by,
         headline=_("Incident accepted by %(user)s") % {"user": person_name(incident.assignee)},
     )
 
 
-def returned(incident, *, reason):
+def returned(incident, *, reason, by=None):
     return send(
         incident=incident,
         event="incident.returned",
         recipients=[*section_leads(incident.department), incident.owner],
+        actor=by,
         headline=_("Incident returned to %(section)s") % {"section": incident.department},
         detail=reason,
     )
@@ -148,22 +179,24 @@ def dispute(incident, *, reason):
     )
 
 
-def suspended(incident, *, reason_text):
+def suspended(incident, *, reason_text, by=None):
     return send(
         incident=incident,
         event="incident.suspended",
-        recipients=[incident.owner, incident.requester],
+        recipients=_caller_or_owner(incident),
+        actor=by,
         headline=_("Incident suspended until %(when)s")
         % {"when": incident.resume_at.strftime("%Y-%m-%d %H:%M")},
         detail=reason_text,
     )
 
 
-def resumed(incident):
+def resumed(incident, *, by=None):
     return send(
         incident=incident,
         event="incident.resumed",
-        recipients=[incident.assignee, incident.owner],
+        recipients=_worker_or_section(incident),
+        actor=by,
         headline=_("Incident resumed"),
     )
 
@@ -172,7 +205,7 @@ def resume_reminder(incident):
     return send(
         incident=incident,
         event="incident.resume_reminder",
-        recipients=[incident.owner, incident.assignee],
+        recipients=_worker_or_section(incident),
         headline=_("The incident resumes at %(when)s")
         % {"when": incident.resume_at.strftime("%Y-%m-%d %H:%M")},
     )
@@ -248,41 +281,45 @@ def threshold_crossed(
     )
 
 
-def major(incident):
+def major(incident, *, by=None):
     return send(
         incident=incident,
         event="incident.major",
         recipients=users_with_role(Role.INCIDENT_MANAGER, Role.DIRECTOR),
+        actor=by,
         headline=_("Major incident (P1) declared"),
         detail=incident.description[:500],
     )
 
 
-def resolved(incident):
+def resolved(incident, *, by=None):
     return send(
         incident=incident,
         event="incident.resolved",
-        recipients=[incident.owner, incident.requester],
+        recipients=_caller_or_owner(incident),
+        actor=by,
         headline=_("Incident resolved: please confirm"),
         detail=incident.resolution[:500],
     )
 
 
-def reopened(incident, *, reason):
+def reopened(incident, *, reason, by=None):
     return send(
         incident=incident,
         event="incident.reopened",
-        recipients=[incident.assignee, *section_leads(incident.department), incident.owner],
+        recipients=_worker_or_section(incident),
+        actor=by,
         headline=_("Incident reopened"),
         detail=reason,
     )
 
 
-def closed(incident):
+def closed(incident, *, by=None):
     return send(
         incident=incident,
         event="incident.closed",
-        recipients=[incident.owner, incident.assignee, incident.requester],
+        recipients=[*_caller_or_owner(incident), incident.assignee],
+        actor=by,
         headline=_("Incident closed"),
     )
 
@@ -306,6 +343,7 @@ def commented(incident, *, author, public):
     return send(
         incident=incident,
         event="incident.commented",
-        recipients=[u for u in recipients if u is not None and u.pk != author.pk],
+        recipients=recipients,
+        actor=author,
         headline=_("New comment from %(user)s") % {"user": person_name(author)},
     )

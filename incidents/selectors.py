@@ -536,6 +536,37 @@ def with_bounce_history(qs: QuerySet[Incident]) -> QuerySet[Incident]:
     )
 
 
+# --- the workspace cards' counts (one COUNT each; registered in ``IncidentsConfig.ready``) ---
+
+# A card counts up to this many and then shows "99+": the COUNT reads at most CAP + 1 rows
+# (``SELECT COUNT(*) FROM (… LIMIT 100)``), so a desk holding thousands costs no more.
+CARD_COUNT_CAP = 99
+
+
+def _capped(qs: QuerySet) -> int:
+    return qs.order_by()[: CARD_COUNT_CAP + 1].count()
+
+
+def to_accept_count(user) -> int:
+    """Incidents the user's sections hold that nobody has accepted yet (待受理)."""
+    return _capped(section_queue(user).filter(status=Status.ASSIGNED))
+
+
+def to_dispatch_count(user) -> int:
+    """Incidents at the desk waiting to be dispatched (待派单): the console's queue."""
+    return _capped(desk_queue(user))
+
+
+def to_settle_count(user) -> int:
+    """Ownership disputes waiting for the incident manager (待裁决)."""
+    return _capped(dispute_queue(user))
+
+
+def open_requests_count(user) -> int:
+    """The requester's own incidents still open (处理中)."""
+    return _capped(requester_incidents(user).filter(status__in=OPEN_STATUSES))
+
+
 # --- names for what the history records in codes ------------------------------------------------
 
 

@@ -23,7 +23,7 @@ def _api_url(number: str) -> str:
         path = reverse("api:incident-detail", args=[number])
     except NoReverseMatch:  # an URLconf without the API (benchmarks)
         return ""
-    return settings.NOTIFICATION_BASE_URL.rstrip("/") + path
+    return settings.ITSM_BASE_URL.rstrip("/") + path
 
 
 def incident_event_recorded(event) -> None:

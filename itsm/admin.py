@@ -11,12 +11,13 @@ from itsm.models import (
     Department,
     Membership,
     Notification,
+    NotificationDigest,
     NotificationPreference,
     SystemAccount,
     WebhookDelivery,
     WebhookSubscription,
 )
-from itsm.notification_kinds import notification_kind_choices
+from itsm.notification_kinds import notification_kind, notification_kind_choices
 from itsm.roles import SECTION_ROLES
 from itsm.webhooks import webhook_event_choices, webhook_retry
 
@@ -93,14 +94,21 @@ class NotificationPreferenceForm(forms.ModelForm):
 
     class Meta:
         model = NotificationPreference
-        fields = ["user", "event", "email"]
+        fields = ["user", "event", "inbox", "email", "digest"]
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = notification_kind(cleaned.get("event") or "")
+        if cleaned.get("digest") and not (kind and kind.digest):
+            self.add_error("digest", _("This kind has no daily digest: someone must act on it."))
+        return cleaned
 
 
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(admin.ModelAdmin):
     form = NotificationPreferenceForm
-    list_display = ["user", "event", "email"]
-    list_filter = ["email", "event"]
+    list_display = ["user", "event", "inbox", "email", "digest"]
+    list_filter = ["inbox", "email", "digest", "event"]
     search_fields = ["user__username", "event"]
     autocomplete_fields = ["user"]
     list_select_related = ["user"]
@@ -256,3 +264,19 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS if count else messages.WARNING,
         )
+
+
+@admin.register(NotificationDigest)
+class NotificationDigestAdmin(admin.ModelAdmin):
+    """The daily digests sent (read-only: the row is what makes a digest once a day)."""
+
+    list_display = ["day", "user", "count", "sent_at"]
+    list_filter = ["day"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -14,7 +14,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from itsm.limits import limit_text_field
+from itsm.notification_kinds import notification_kind_choices
 from itsm.people import person_name
+from itsm.selectors import Channels
 
 
 class LoginForm(AuthenticationForm):
@@ -28,24 +30,89 @@ class LoginForm(AuthenticationForm):
 
 
 class NotificationPreferencesForm(forms.Form):
-    """One "email me" checkbox per notification kind; the inbox always gets everything."""
+    """Per notification kind: shown in the inbox or not, and email at once, in the daily
+    digest (only for the kinds that offer it) or not at all."""
+
+    EMAIL_CHOICES = (
+        ("now", _("Email at once")),
+        ("digest", _("Daily digest")),
+        ("off", _("No email")),
+    )
 
     def __init__(self, *args, preferences: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
-        self._codes: dict[str, str] = {}
+        self.rows: list[dict] = []
         for pref in preferences:
-            name = "email-" + pref["code"].replace(".", "-")
-            self._codes[name] = pref["code"]
-            self.fields[name] = forms.BooleanField(
+            slug = pref["code"].replace(".", "-")
+            choices = [c for c in self.EMAIL_CHOICES if c[0] != "digest" or pref["digest_offered"]]
+            self.fields["inbox-" + slug] = forms.BooleanField(
                 label=pref["label"],
                 required=False,
-                initial=pref["email"],
+                initial=pref["inbox"],
                 widget=forms.CheckboxInput(attrs={"class": "form-check-input", "role": "switch"}),
             )
+            self.fields["email-" + slug] = forms.ChoiceField(
+                label=pref["label"],
+                choices=choices,
+                initial=pref["email_mode"],
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            self.rows.append({"code": pref["code"], "slug": slug, "label": pref["label"]})
 
-    def email_by_event(self) -> dict[str, bool]:
-        """The choices as event kind -> wants email (after validation)."""
-        return {code: self.cleaned_data[name] for name, code in self._codes.items()}
+    def __iter__(self):
+        """One row per kind: its label, inbox switch and email choice."""
+        for row in self.rows:
+            yield {
+                **row,
+                "inbox": self["inbox-" + row["slug"]],
+                "email": self["email-" + row["slug"]],
+            }
+
+    def channels_by_event(self) -> dict:
+        """The choices as event kind -> ``Channels`` (after validation)."""
+        out = {}
+        for row in self.rows:
+            mode = self.cleaned_data["email-" + row["slug"]]
+            out[row["code"]] = Channels(
+                inbox=self.cleaned_data["inbox-" + row["slug"]],
+                email=mode != "off",
+                digest=mode == "digest",
+            )
+        return out
+
+
+class NotificationFilterForm(forms.Form):
+    """The inbox's filters: one kind, one incident (its number)."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    incident = forms.CharField(
+        label=_("Incident"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control form-control-sm",
+                "placeholder": _("e.g. INC-2026-000123"),
+            }
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("All kinds")), *notification_kind_choices()]
+
+    def filters(self) -> dict:
+        """``kind`` and ``incident`` for the selector; nothing for an invalid form."""
+        if not self.is_valid():
+            return {"kind": "", "incident": ""}
+        return {
+            "kind": self.cleaned_data["kind"],
+            "incident": self.cleaned_data["incident"].strip().upper(),
+        }
 
 
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]

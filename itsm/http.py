@@ -1,13 +1,18 @@
 """Small answers every app's pages give: the product's 403 page, and a safe ``next`` target."""
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from itsm.errors import forbidden_page
 
-def forbidden(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """The 403 page; ``reason`` says why, and who may open the page."""
-    return render(request, "403.html", {"reason": reason}, status=403)
+
+def forbidden(
+    request: HttpRequest, reason: str = "", *, action: str = "", roles=None
+) -> HttpResponse:
+    """The product's 403 page: what was refused (``action``, default: this page), why
+    (``reason``), which roles may (``roles``, default: those the navigation gives this page)
+    and whom to ask."""
+    return forbidden_page(request, action=action, roles=roles, reason=reason)
 
 
 def safe_next(request: HttpRequest) -> str | None:

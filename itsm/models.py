@@ -146,6 +146,8 @@ class NotificationEmailState(models.TextChoices):
     SENT = "sent", _("Sent")
     SKIPPED = "skipped", _("Not emailed")
     FAILED = "failed", _("Failed")
+    # Waiting for the recipient's daily digest (docs/notifications.md, "The daily digest").
+    DIGEST = "digest", _("In the daily digest")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -179,6 +181,9 @@ class Notification(models.Model):
     incident_number = models.CharField(_("incident number"), max_length=32, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # False when the recipient turned the inbox off for the kind: the row only carries the
+    # email (it is written read, so the unread badge never counts it).
+    in_inbox = models.BooleanField(_("shown in the inbox"), default=True)
     email_state = models.CharField(
         _("email state"),
         max_length=10,
@@ -270,7 +275,8 @@ class NotificationAttachment(models.Model):
 
 
 class NotificationPreference(models.Model):
-    """Whether a person wants email for one kind of event (the inbox always gets it)."""
+    """How a person wants one kind of event: in the inbox or not, and by email at once, in
+    the daily digest (for the kinds that offer it) or not at all."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -280,7 +286,13 @@ class NotificationPreference(models.Model):
         db_index=False,  # the unique constraint's index starts with the user
     )
     event = models.CharField(_("event kind"), max_length=60)
+    inbox = models.BooleanField(_("show in the inbox"), default=True)
     email = models.BooleanField(_("send email"), default=True)
+    digest = models.BooleanField(
+        _("email in the daily digest"),
+        default=False,
+        help_text=_("With email on: one message a day instead of one per event."),
+    )
 
     class Meta:
         verbose_name = _("notification preference")
@@ -293,7 +305,34 @@ class NotificationPreference(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.event}: {'email' if self.email else 'inbox only'}"
+        email = ("digest" if self.digest else "email") if self.email else "no email"
+        return f"{self.user_id} {self.event}: {'inbox' if self.inbox else 'no inbox'}, {email}"
+
+
+class NotificationDigest(models.Model):
+    """The daily digest sent to one person on one day: its row makes it once a day."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique constraint's index starts with the user
+    )
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    count = models.PositiveIntegerField(_("notifications"), default=0)
+
+    class Meta:
+        verbose_name = _("notification digest")
+        verbose_name_plural = _("notification digests")
+        ordering = ["-day", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="notificationdigest_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}: {self.count}"
 
 
 # --- The REST API: idempotent POSTs, system accounts, outbound webhooks (docs/api.md) --------

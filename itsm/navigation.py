@@ -23,6 +23,10 @@ class NavEntry:
     order: int = 100
     # A number shown next to the entry (e.g. unread notifications), computed only if shown.
     badge: Callable | None = None
+    # The workspace card's count and what it counts ("待派单 12"): ``card_count(user)`` is one
+    # cheap query, run only when the workspace shows the card.
+    card_count: Callable | None = None
+    card_label: str | Promise = ""
 
 
 _ENTRIES: dict[str, NavEntry] = {}
@@ -62,6 +66,8 @@ for _entry in (
         frozenset(Role.values) - {Role.SYSTEM},
         order=90,
         badge=_unread_notifications,
+        card_count=_unread_notifications,
+        card_label=_("Unread"),
     ),
 ):
     nav_entry_register(_entry)
@@ -90,6 +96,10 @@ def _resolvable(url_name: str) -> str | None:
         return None
 
 
+def _lazy_count(count: Callable | None, user):
+    return None if count is None else SimpleLazyObject(lambda: count(user))
+
+
 def navigation_for(user) -> list[dict]:
     """The entries the user's roles give them, for pages that exist in this build."""
     roles = user_roles(user)
@@ -102,5 +112,17 @@ def navigation_for(user) -> list[dict]:
             badge = None
             if entry.badge is not None:
                 badge = SimpleLazyObject(lambda badge=entry.badge: badge(user))
-            items.append({"key": entry.key, "label": entry.label, "url": url, "badge": badge})
+            items.append(
+                {
+                    "key": entry.key,
+                    "label": entry.label,
+                    "url": url,
+                    "badge": badge,
+                    # The same lazy number when the card counts what the badge does.
+                    "card_count": badge
+                    if entry.card_count is entry.badge
+                    else _lazy_count(entry.card_count, user),
+                    "card_label": entry.card_label,
+                }
+            )
     return items

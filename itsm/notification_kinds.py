@@ -2,7 +2,8 @@
 
 The shared core names no kind of its own: each app registers the kinds it sends once at
 start-up, from its ``AppConfig.ready()`` (``incidents`` registers the incident and SLA kinds):
-``notification_kind_register("reports.ready", _("Report ready"))``.
+``notification_kind_register("reports.ready", _("Report ready"))``. A low-priority kind is
+registered with ``digest=True``: its recipients may take its email in the daily digest.
 """
 
 from dataclasses import dataclass
@@ -16,17 +17,21 @@ class NotificationKind:
 
     code: str
     label: str | Promise
+    # Low priority: may be emailed in the daily digest instead of at once.
+    digest: bool = False
 
 
 _KINDS: dict[str, NotificationKind] = {}
 
 
-def notification_kind_register(code: str, label: str | Promise) -> NotificationKind:
+def notification_kind_register(
+    code: str, label: str | Promise, *, digest: bool = False
+) -> NotificationKind:
     """Add a kind (idempotent for the same code); the code must be ``<app>.<event>``."""
     app, sep, event = code.partition(".")
     if not (app and sep and event) or len(code) > 60 or code != code.lower():
         raise ValueError(f"a notification kind is a lower-case '<app>.<event>' code: {code!r}")
-    kind = NotificationKind(code=code, label=label)
+    kind = NotificationKind(code=code, label=label, digest=digest)
     _KINDS[code] = kind
     return kind
 

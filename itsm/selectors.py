@@ -1,6 +1,7 @@
 """Reads on the shared core: sections, the people in them, their notifications."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -8,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from itsm import configcache
 from itsm.models import Department, Membership, Notification, NotificationPreference
-from itsm.notification_kinds import notification_kinds
+from itsm.notification_kinds import notification_kind, notification_kinds
 from itsm.roles import ASSIGNABLE_ROLES, Role
 
 User = get_user_model()
@@ -110,9 +111,15 @@ def on_duty_member_ids(department: Department) -> list[int]:
 # --- notifications -------------------------------------------------------------------------------
 
 
-def notifications_for(user) -> QuerySet[Notification]:
-    """The user's notifications, newest first (served by ``notification_inbox_idx``)."""
-    return Notification.objects.for_recipient(user).order_by("-created_at", "-id")
+def notifications_for(user, *, kind: str = "", incident: str = "") -> QuerySet[Notification]:
+    """The user's inbox, newest first (served by ``notification_inbox_idx``), optionally of
+    one kind and about one incident (its number)."""
+    qs = Notification.objects.for_recipient(user).filter(in_inbox=True)
+    if kind:
+        qs = qs.filter(event=kind)
+    if incident:
+        qs = qs.filter(incident_number=incident)
+    return qs.order_by("-created_at", "-id")
 
 
 def notification_unread_count(user) -> int:
@@ -128,26 +135,62 @@ def notification_email_default(event: str) -> bool:
     return (not default) if event in settings.NOTIFICATION_EMAIL_DEFAULT_EXCEPT else default
 
 
-def notification_email_wanted(*, user_ids: Iterable[int], event: str) -> set[int]:
-    """Which of the users want email for the kind: their saved choice, else the default."""
+@dataclass(frozen=True)
+class Channels:
+    """How one person gets one kind: in the inbox or not; by email or not, and if so at once
+    or in the daily digest (only for the kinds registered with ``digest=True``)."""
+
+    inbox: bool = True
+    email: bool = True
+    digest: bool = False
+
+    @property
+    def email_mode(self) -> str:
+        return ("digest" if self.digest else "now") if self.email else "off"
+
+
+def notification_channels(*, user_ids: Iterable[int], event: str) -> dict[int, Channels]:
+    """Each user's channels for the kind (one SELECT): their saved choice, else the default."""
     user_ids = list(user_ids)
-    chosen = dict(
-        NotificationPreference.objects.filter(user_id__in=user_ids, event=event).values_list(
-            "user_id", "email"
-        )
-    )
-    default = notification_email_default(event)
-    return {uid for uid in user_ids if chosen.get(uid, default)}
+    kind = notification_kind(event)
+    digest_allowed = bool(kind and kind.digest)
+    default = Channels(email=notification_email_default(event))
+    chosen = {
+        uid: Channels(inbox=inbox, email=email, digest=digest and digest_allowed)
+        for uid, inbox, email, digest in NotificationPreference.objects.filter(
+            user_id__in=user_ids, event=event
+        ).values_list("user_id", "inbox", "email", "digest")
+    }
+    return {uid: chosen.get(uid, default) for uid in user_ids}
+
+
+def notification_email_wanted(*, user_ids: Iterable[int], event: str) -> set[int]:
+    """Which of the users want email for the kind (at once or in the digest)."""
+    channels = notification_channels(user_ids=user_ids, event=event)
+    return {uid for uid, c in channels.items() if c.email}
 
 
 def notification_preferences_of(user) -> list[dict]:
-    """Every registered kind with whether the user gets email for it, in registry order."""
-    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("event", "email"))
-    return [
-        {
-            "code": kind.code,
-            "label": kind.label,
-            "email": chosen.get(kind.code, notification_email_default(kind.code)),
-        }
-        for kind in notification_kinds()
-    ]
+    """Every registered kind with the user's channels for it, in registry order."""
+    chosen = {
+        event: Channels(inbox=inbox, email=email, digest=digest)
+        for event, inbox, email, digest in NotificationPreference.objects.filter(
+            user=user
+        ).values_list("event", "inbox", "email", "digest")
+    }
+    rows = []
+    for kind in notification_kinds():
+        channels = chosen.get(kind.code) or Channels(email=notification_email_default(kind.code))
+        if channels.digest and not kind.digest:
+            channels = Channels(inbox=channels.inbox, email=channels.email)
+        rows.append(
+            {
+                "code": kind.code,
+                "label": kind.label,
+                "inbox": channels.inbox,
+                "email": channels.email,
+                "email_mode": channels.email_mode,
+                "digest_offered": kind.digest,
+            }
+        )
+    return rows

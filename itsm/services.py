@@ -163,39 +163,27 @@ def notification_queue_many(messages: Iterable[OutboxMessage]) -> list[Notificat
             addressed.append((message, people))
     if not addressed:
         return []
-    with_address: dict[str, set[int]] = {}
+    by_event: dict[str, set[int]] = {}
     for message, people in addressed:
-        ids = with_address.setdefault(message.event, set())
-        ids.update(pk for pk, user in people.items() if user.email)
-    wanted = {
-        event: selectors.notification_email_wanted(user_ids=ids, event=event) if ids else set()
-        for event, ids in with_address.items()
+        by_event.setdefault(message.event, set()).update(people)
+    channels = {
+        event: selectors.notification_channels(user_ids=ids, event=event)
+        for event, ids in by_event.items()
     }
     now = timezone.now()
-    first_sweep_at = now + timedelta(seconds=settings.NOTIFICATION_GRACE_SECONDS)
-    subject_length = Notification._meta.get_field("subject").max_length
     rows = []
     files = []
     for message, people in addressed:
-        # A mail header is one line; the inbox shows the same subject.
-        subject = " ".join(str(message.subject).split())[:subject_length]
         for user in people.values():
-            email = user.pk in wanted[message.event]
-            files.append(message.attachments if email else ())
-            rows.append(
-                Notification(
-                    recipient=user,
-                    event=message.event,
-                    subject=subject,
-                    body=str(message.body),
-                    url=str(message.url),
-                    incident_number=str(message.incident_number),
-                    created_at=now,
-                    email_state=_PENDING if email else NotificationEmailState.SKIPPED,
-                    next_attempt_at=first_sweep_at if email else None,
-                    has_attachments=bool(files[-1]),
-                )
-            )
+            row = _outbox_row(message, user, channels[message.event][user.pk], now)
+            if row is None:
+                continue
+            emailed = row.email_state != NotificationEmailState.SKIPPED
+            files.append(message.attachments if emailed else ())
+            row.has_attachments = bool(files[-1])
+            rows.append(row)
+    if not rows:
+        return []
     # Validation above raises before this block, so a refused call leaves the caller's
     # transaction usable; no savepoint inside it (two statements saved per call).
     with transaction.atomic(savepoint=False):
@@ -221,6 +209,37 @@ def _attachments_create(created: list[Notification], files: list[tuple[EmailFile
     ]
     if attachments:
         NotificationAttachment.objects.bulk_create(attachments)
+
+
+def _outbox_row(message: OutboxMessage, user, channels, now: datetime) -> Notification | None:
+    """One recipient's row by their channels: shown in the inbox or written read (it then
+    only carries the email); the email pending, kept for the digest, or skipped. Nothing
+    when the person wants the kind neither in the inbox nor by email."""
+    email = channels.email and bool(user.email)
+    if not channels.inbox and not email:
+        return None
+    if not email:
+        state, next_attempt_at = NotificationEmailState.SKIPPED, None
+    elif channels.digest:
+        state, next_attempt_at = NotificationEmailState.DIGEST, None
+    else:
+        state = _PENDING
+        next_attempt_at = now + timedelta(seconds=settings.NOTIFICATION_GRACE_SECONDS)
+    subject_length = Notification._meta.get_field("subject").max_length
+    return Notification(
+        recipient=user,
+        event=message.event,
+        # A mail header is one line; the inbox shows the same subject.
+        subject=" ".join(str(message.subject).split())[:subject_length],
+        body=str(message.body),
+        url=str(message.url),
+        incident_number=str(message.incident_number),
+        created_at=now,
+        read_at=None if channels.inbox else now,
+        in_inbox=channels.inbox,
+        email_state=state,
+        next_attempt_at=next_attempt_at,
+    )
 
 
 def _notification_enqueue(ids: list[int]) -> bool:
@@ -292,11 +311,11 @@ def _notification_email(notification: Notification) -> EmailMessage:
     """The email of a notification, with an absolute link and a stable Message-ID."""
     parts = [notification.body.strip()]
     if notification.url:
-        parts.append(_absolute_url(notification.url))
+        parts.append(absolute_url(notification.url))
     parts.append(
         "-- \n"
         + gettext("Change which notifications you receive by email: %(url)s")
-        % {"url": _absolute_url(reverse("notification-preferences"))}
+        % {"url": absolute_url(reverse("notification-preferences"))}
     )
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
     timeout = getattr(settings, "EMAIL_TIMEOUT", None) or settings.NOTIFICATION_EMAIL_TIMEOUT
@@ -319,8 +338,8 @@ def _notification_email(notification: Notification) -> EmailMessage:
     return email
 
 
-def _absolute_url(url: str) -> str:
-    return urljoin(settings.NOTIFICATION_BASE_URL.rstrip("/") + "/", url)
+def absolute_url(url: str) -> str:
+    return urljoin(settings.ITSM_BASE_URL.rstrip("/") + "/", url)
 
 
 def _notification_failed(notification: Notification, exc: Exception) -> None:
@@ -398,7 +417,7 @@ def notification_purge(*, now: datetime | None = None, batch: int = 5000) -> int
         with transaction.atomic():
             ids = list(
                 Notification.objects.filter(created_at__lt=cutoff)
-                .exclude(email_state=_PENDING)
+                .exclude(email_state__in=[_PENDING, NotificationEmailState.DIGEST])
                 .order_by("pk")
                 .values_list("pk", flat=True)[:batch]
             )
@@ -452,24 +471,45 @@ def notification_mark_read(*, user, notification_id: int) -> Notification:
     return notification
 
 
-def notification_mark_all_read(*, user) -> int:
-    """Mark every unread notification of the user read; returns how many."""
-    return Notification.objects.for_recipient(user).unread().update(read_at=timezone.now())
+def notification_mark_all_read(*, user, kind: str = "", incident: str = "") -> int:
+    """Mark every unread notification of the user read (of one kind, about one incident,
+    when given: what the filtered inbox shows); returns how many."""
+    qs = Notification.objects.for_recipient(user).unread()
+    if kind:
+        qs = qs.filter(event=kind)
+    if incident:
+        qs = qs.filter(incident_number=incident)
+    return qs.update(read_at=timezone.now())
 
 
-def notification_preferences_set(*, user, email_by_event: Mapping[str, bool]) -> None:
-    """Save whether the user wants email for each given event kind."""
-    unknown = [code for code in email_by_event if notification_kind(code) is None]
+def notification_preferences_set(
+    *,
+    user,
+    email_by_event: Mapping[str, bool] | None = None,
+    channels_by_event: Mapping[str, "selectors.Channels"] | None = None,
+) -> None:
+    """Save the user's choices per event kind: ``email_by_event`` (email at once or not,
+    the inbox on) or the full ``channels_by_event``. The digest is refused for a kind that
+    does not offer it."""
+    channels = dict(channels_by_event or {})
+    for code, email in (email_by_event or {}).items():
+        channels[code] = selectors.Channels(email=bool(email))
+    unknown = [code for code in channels if notification_kind(code) is None]
     if unknown:
         raise ValueError(f"unknown notification event kinds {unknown!r}")
-    if not email_by_event:
+    no_digest = [c for c, ch in channels.items() if ch.digest and not notification_kind(c).digest]
+    if no_digest:
+        raise ValueError(f"no daily digest for the event kinds {no_digest!r}")
+    if not channels:
         return
     NotificationPreference.objects.bulk_create(
         [
-            NotificationPreference(user=user, event=code, email=bool(email))
-            for code, email in email_by_event.items()
+            NotificationPreference(
+                user=user, event=code, inbox=ch.inbox, email=ch.email, digest=ch.digest
+            )
+            for code, ch in channels.items()
         ],
         update_conflicts=True,
         unique_fields=["user", "event"],
-        update_fields=["email"],
+        update_fields=["inbox", "email", "digest"],
     )

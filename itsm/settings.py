@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -147,10 +148,14 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Hashed names when DEBUG is off; gzip/brotli copies too unless STATIC_COMPRESS=0
+        # (`make run`: compressing every file is slow and a local browser does not need it).
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.bool("STATIC_COMPRESS", default=True)
+            else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
         )
     },
 }
@@ -164,6 +169,8 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# EMAIL_URL=filemail:// writes each email as a file (`make run`: under var/mail/).
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="itsm@localhost")
 
 # --- Celery -----------------------------------------------------------------------------
@@ -373,8 +380,19 @@ NOTIFICATION_SWEEP_BATCH = env.int("NOTIFICATION_SWEEP_BATCH", default=500)
 NOTIFICATION_SWEEP_INTERVAL_SECONDS = env.float("NOTIFICATION_SWEEP_INTERVAL_SECONDS", default=60)
 # The SMTP timeout of a delivery (a delivery holds its row lock while it sends).
 NOTIFICATION_EMAIL_TIMEOUT = env.float("NOTIFICATION_EMAIL_TIMEOUT", default=30)
-# Emails carry absolute links: the address users reach the site at.
-NOTIFICATION_BASE_URL = env.str("NOTIFICATION_BASE_URL", default="http://localhost:8000")
+# Emails (and webhooks) carry absolute links: the address users reach the site at.
+# `make run` sets ITSM_BASE_URL from HOST and PORT; NOTIFICATION_BASE_URL is its former name.
+ITSM_BASE_URL = env.str(
+    "ITSM_BASE_URL", default=env.str("NOTIFICATION_BASE_URL", default="http://localhost:8000")
+)
+NOTIFICATION_BASE_URL = ITSM_BASE_URL
+# The daily digest of the low-priority kinds (a user's choice): sent once a day per person,
+# at or after this local hour, on these weekdays (0 Monday … 6 Sunday); the weekend's items
+# wait for Monday's.
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)
+NOTIFICATION_DIGEST_WEEKDAYS = [
+    int(d) for d in env.list("NOTIFICATION_DIGEST_WEEKDAYS", default=["0", "1", "2", "3", "4"])
+]
 # Notifications older than this many days are deleted once their email is settled (sent,
 # not emailed or failed) by a daily task; 0 keeps them for ever.
 NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=180)
@@ -382,6 +400,13 @@ CELERY_BEAT_SCHEDULE["itsm.purge_notifications"] = {
     "task": "itsm.purge_notifications",
     "schedule": 24 * 3600,
     "options": {"expires": 23 * 3600},
+}
+# Hourly: the digest goes out at the first run at or after NOTIFICATION_DIGEST_HOUR, and a
+# later run the same day (a retry after a mail failure) sends only what is still owed.
+CELERY_BEAT_SCHEDULE["itsm.send_notification_digests"] = {
+    "task": "itsm.send_notification_digests",
+    "schedule": crontab(minute=5),
+    "options": {"expires": 3000},
 }
 CELERY_BEAT_SCHEDULE["itsm.sweep_notifications"] = {
     "task": "itsm.sweep_notifications",

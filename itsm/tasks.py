@@ -7,7 +7,7 @@ and never import this module; ``ItsmConfig.ready`` imports it so every process k
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from itsm import logins, services, webhooks
+from itsm import digest, logins, services, webhooks
 from itsm.api.idempotency import purge_idempotency_keys as idempotency_keys_purge
 
 # A lost database connection is worth a few quick retries; anything else in a delivery is
@@ -40,6 +40,18 @@ def deliver_notifications(ids: list[int]) -> None:
 def sweep_notifications() -> int:
     """Queue delivery again for pending notification emails that are due."""
     return services.notification_sweep()
+
+
+@shared_task(
+    name="itsm.send_notification_digests",
+    acks_late=True,
+    # No retries: the next hourly run sends what is still owed today.
+    max_retries=0,
+    ignore_result=True,
+)
+def send_notification_digests() -> int:
+    """Send the daily digests owed today (once a day per person, docs/notifications.md)."""
+    return digest.notification_digests_send()
 
 
 # --- Outbound webhooks and API housekeeping (docs/api.md) -------------------------------------

@@ -7,7 +7,6 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from itsm import views
-from itsm.forms import LoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,13 +24,7 @@ urlpatterns = [
     ),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
@@ -40,3 +33,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+# The product's own error pages (itsm/errors.py), in the user's language.
+handler403 = "itsm.errors.permission_denied"
+handler404 = "itsm.errors.page_not_found"
+handler500 = "itsm.errors.server_error"

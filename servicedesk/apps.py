@@ -1,5 +1,17 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+def _count(name: str):
+    """A workspace card's count: ``incidents.selectors.<name>(user)``, imported when counted."""
+
+    def count(user) -> int:
+        from incidents import selectors
+
+        return getattr(selectors, name)(user)
+
+    return count
 
 
 class ServicedeskConfig(AppConfig):
@@ -18,6 +30,8 @@ class ServicedeskConfig(AppConfig):
                 "servicedesk:portal",
                 PORTAL_ROLES,
                 order=10,
+                card_count=_count("open_requests_count"),
+                card_label=pgettext_lazy("workspace card", "Open"),
             )
         )
         nav_entry_register(
@@ -27,6 +41,8 @@ class ServicedeskConfig(AppConfig):
                 "servicedesk:console",
                 CONSOLE_ROLES,
                 order=20,
+                card_count=_count("to_dispatch_count"),
+                card_label=_("To dispatch"),
             )
         )
         nav_entry_register(

@@ -198,7 +198,7 @@ def _first_agent(desk: Department):
 def major_declare(incident: Incident, *, by, at) -> list:
     incident.is_major = True
     incident.save(update_fields=["is_major"])
-    told = notify.major(incident)
+    told = notify.major(incident, by=by)
     events.record(
         incident=incident,
         kind=EventKind.MAJOR_DECLARED,

@@ -123,7 +123,7 @@ def incident_assign(
         else:
             segment_assignee_set(incident)
         save_incident(incident, at, fields)
-        told = notify.assigned(incident, reason=reason)
+        told = notify.assigned(incident, reason=reason, by=by)
         events.transition(
             incident=incident,
             kind=EventKind.HANDED_OVER if is_handover else EventKind.ASSIGNED,
@@ -184,7 +184,7 @@ def incident_accept(*, incident, by, expected_version: int | None = None) -> Inc
         if first_response:
             clocks_moved(incident, sla.clocks_response_met(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
-        told = notify.accepted(incident)
+        told = notify.accepted(incident, by=by)
         events.transition(
             incident=incident,
             kind=EventKind.ACCEPTED,
@@ -225,7 +225,7 @@ def incident_return(*, incident, by, reason: str, expected_version: int | None =
         incident.support_level = support_level_for(target)
         fields.add("support_level")
         save_incident(incident, at, fields)
-        told = notify.returned(incident, reason=reason)
+        told = notify.returned(incident, reason=reason, by=by)
         events.transition(
             incident=incident,
             kind=EventKind.RETURNED,
@@ -294,7 +294,7 @@ def incident_suspend(
         if reason.stops_clock:
             clocks_moved(incident, sla.clocks_paused(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
-        told = notify.suspended(incident, reason_text=f"{reason.name} {note}".strip())
+        told = notify.suspended(incident, reason_text=f"{reason.name} {note}".strip(), by=by)
         events.transition(
             incident=incident,
             kind=EventKind.SUSPENDED,
@@ -331,7 +331,7 @@ def incident_resume(
         if stopped_clock:
             clocks_moved(incident, sla.clocks_resumed(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
-        told = notify.resumed(incident)
+        told = notify.resumed(incident, by=by)
         events.transition(
             incident=incident,
             kind=EventKind.RESUMED,
@@ -391,7 +391,7 @@ def incident_resolve(
             sla.clocks_response_met(incident=incident, at=at)
         clocks_moved(incident, sla.clocks_resolution_stopped(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
-        told = notify.resolved(incident)
+        told = notify.resolved(incident, by=by)
         events.transition(
             incident=incident,
             kind=EventKind.RESOLVED,
@@ -434,7 +434,7 @@ def incident_reopen(*, incident, by, reason: str, expected_version: int | None =
         restarted = sla.clocks_resolution_restarted(incident=incident, at=at, segment=segment)
         clocks_moved(incident, restarted, fields)
         save_incident(incident, at, fields)
-        told = notify.reopened(incident, reason=reason)
+        told = notify.reopened(incident, reason=reason, by=by)
         events.transition(
             incident=incident,
             kind=EventKind.REOPENED,
@@ -487,7 +487,7 @@ def incident_close(
         }
         clocks_moved(incident, sla.clocks_ended(incident=incident, at=at), fields)
         save_incident(incident, at, fields)
-        told = notify.closed(incident)
+        told = notify.closed(incident, by=by)
         events.transition(
             incident=incident,
             kind=EventKind.CLOSED,

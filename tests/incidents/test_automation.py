@@ -58,9 +58,9 @@ def test_a_suspended_incident_resumes_by_itself_at_its_resume_time(world, clock)
     assert (resumed.from_status, resumed.to_status) == (Status.SUSPENDED, Status.IN_PROGRESS)
     assert resumed.data == {"automatic": True, "suspend_reason": "awaiting_info"}
     assert resumed.at == timezone.now()
-    # The assignee and the owner hear of it.
+    # The assignee, who must act again, hears of it (not the owner: nothing for them to do).
     told = Notification.objects.filter(incident_number=incident.number, event="incident.resumed")
-    assert set(told.values_list("recipient_id", flat=True)) == {world.tech.pk, world.agent.pk}
+    assert set(told.values_list("recipient_id", flat=True)) == {world.tech.pk}
 
     # Running again does nothing more.
     assert services.incidents_auto_resume() == 0
@@ -101,7 +101,7 @@ def test_auto_resume_works_in_batches(world, clock):
 # --- resume reminders -------------------------------------------------------------------------
 
 
-def test_the_owner_is_reminded_once_before_the_incident_resumes(world, clock, settings):
+def test_the_assignee_is_reminded_once_before_the_incident_resumes(world, clock, settings):
     assert settings.INCIDENT_RESUME_REMINDER_MINUTES == 30
     incident = world.suspended()  # resumes in 4 hours
 
@@ -115,18 +115,18 @@ def test_the_owner_is_reminded_once_before_the_incident_resumes(world, clock, se
     assert incident.status == Status.SUSPENDED
     (reminder,) = events(incident, EventKind.RESUME_REMINDER)
     assert reminder.actor is None
-    assert reminder.notified == sorted([world.agent.username, world.tech.username])
+    assert reminder.notified == [world.tech.username]
     told = Notification.objects.filter(
         incident_number=incident.number, event="incident.resume_reminder"
     )
-    assert set(told.values_list("recipient_id", flat=True)) == {world.agent.pk, world.tech.pk}
+    assert set(told.values_list("recipient_id", flat=True)) == {world.tech.pk}
 
     # Once per suspension, however often the task runs.
     clock.shift(timedelta(minutes=10))
     assert services.incidents_resume_reminders() == 0
     assert services.incidents_resume_reminders() == 0
     assert len(events(incident, EventKind.RESUME_REMINDER)) == 1
-    assert told.count() == 2
+    assert told.count() == 1
 
 
 def test_a_new_suspension_gets_a_new_reminder(world, clock):

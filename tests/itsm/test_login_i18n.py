@@ -15,7 +15,7 @@ def test_login_with_good_credentials(client, make_user):
     user = make_user(Role.AGENT, username="agent7")
     response = client.post("/accounts/login/", {"username": "agent7", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/desk/console/"  # the agent's place (itsm/landing.py)
     assert client.session[SESSION_KEY] == str(user.pk)
 
 

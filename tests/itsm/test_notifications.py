@@ -222,7 +222,7 @@ def test_preferences_set_upserts_and_refuses_unknown_kinds(tech):
 
 
 def test_deliver_sends_exactly_one_email_and_marks_it_sent(tech, settings):
-    settings.NOTIFICATION_BASE_URL = "https://itsm.example.cn"
+    settings.ITSM_BASE_URL = "https://itsm.example.cn"
     settings.DEFAULT_FROM_EMAIL = "IT 服务台 <itsm@example.cn>"
     [n] = queue([tech])
 
@@ -612,16 +612,22 @@ def test_preferences_page_lists_every_kind_with_its_current_choice(inbox_client,
     services.notification_preferences_set(user=tech, email_by_event={"sla.warning": False})
     html = inbox_client.get("/notifications/preferences/").content.decode()
     for kind in notification_kinds():
-        assert f'name="email-{kind.code.replace(".", "-")}"' in html
-    assert 'id="id_email-sla-warning">' in html
-    assert 'id="id_email-sla-breached" checked>' in html
+        slug = kind.code.replace(".", "-")
+        assert f'name="email-{slug}"' in html
+        assert f'name="inbox-{slug}"' in html
+    warning = html.split('name="email-sla-warning"')[1].split("</select>")[0]
+    assert '<option value="off" selected>' in warning
+    breached = html.split('name="email-sla-breached"')[1].split("</select>")[0]
+    assert '<option value="now" selected>' in breached
+    assert 'value="digest"' not in breached  # no digest for what someone must act on
 
 
 def test_preferences_form_saves(inbox_client, tech):
     kept_on = ["incident-assigned", "sla-breached"]
-    response = inbox_client.post(
-        "/notifications/preferences/", {f"email-{code}": "on" for code in kept_on}
-    )
+    data = {f"email-{k.code.replace('.', '-')}": "off" for k in notification_kinds()}
+    data.update({f"inbox-{k.code.replace('.', '-')}": "on" for k in notification_kinds()})
+    data.update({f"email-{code}": "now" for code in kept_on})
+    response = inbox_client.post("/notifications/preferences/", data)
     assert response.status_code == 302
     assert response["Location"] == "/notifications/preferences/"
     prefs = dict(NotificationPreference.objects.filter(user=tech).values_list("event", "email"))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0006_drop_redundant_fk_indexes"),
+        ("incidents", "0008_search_indexes"),
         ("itsm", "0006_grant_api_admin_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
