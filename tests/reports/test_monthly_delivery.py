@@ -126,7 +126,7 @@ def test_no_director_records_the_month_and_sends_nothing(fast_pdf, time_machine)
 
 @pytest.mark.slow
 def test_the_directors_receive_the_pdf(directors, time_machine, settings):
-    settings.NOTIFICATION_BASE_URL = "https://itsm.example.cn"
+    settings.ITSM_BASE_URL = "https://itsm.example.cn"
     assert run_at(time_machine, 2026, 12, 1, 9, 0) == "2026-11"
     for n in Notification.objects.filter(event=MONTHLY_REPORT_EVENT):
         assert (
