@@ -29,7 +29,9 @@ def test_each_app_contributes_its_places_in_menu_order():
         "home",
         "portal",  # servicedesk
         "console",  # servicedesk
+        "desk-team",  # servicedesk
         "queue",  # incidents
+        "all_incidents",  # incidents
         "disputes",  # incidents
         "dashboards",  # reports
         "service_report",  # reports
