@@ -160,6 +160,30 @@ def text_filter(qs: QuerySet, text: str, *, public_comments_only: bool, indexed=
     )
 
 
+def first_matches(qs: QuerySet, user, text: str, wanted: int, *, indexed=None) -> QuerySet:
+    """``search_filter(qs, user, text)`` for a reader of its first ``wanted`` rows only, in
+    ``qs``'s order (any filters, any sort): the same rows, read fast whatever the number of
+    matches.
+
+    ``search_filter`` gathers every match (170,000 ids for 打印机) before the sort. Here the
+    incidents' own text and the comments are asked separately for their first ``wanted``
+    matches in ``qs``'s order, each a ``LIMIT``ed query the planner answers from the GIN
+    index (a rare word) or by walking the sort's index until enough match (a common one);
+    the first ``wanted`` rows of the whole result are among those (at most ``2 * wanted``)."""
+    from incidents.models import Comment
+
+    indexed = _indexed() if indexed is None else indexed
+    if not indexed:
+        return search_filter(qs, user, text, indexed=False)
+    own = qs.filter(incident_text_condition(text, indexed=True))
+    comments = Comment.objects.filter(text_condition(F("body"), text, indexed=True))
+    if _public_comments_only(user):
+        comments = comments.filter(is_public=True)
+    by_comment = qs.filter(pk__in=comments.values("incident_id"))
+    first = own.values("id")[:wanted].union(by_comment.values("id")[:wanted])
+    return qs.filter(pk__in=first)
+
+
 def _public_comments_only(user) -> bool:
     """Requesters (anyone who is not staff) find incidents by public comments only."""
     from itsm.roles import is_staff
