@@ -45,7 +45,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if found is not None:
         return redirect("incidents:detail", number=found.number)
     context = {"query": query, "page": None, "rows": [], "missing_number": None}
-    if query.numbers and len(query.numbers) == 1:
+    if query.numbers and search.FULL_NUMBER.match(query.text):
         context["missing_number"] = query.numbers[0]
     if not query.too_short and not context["missing_number"]:
         number = page_number(request.GET.get("page"))

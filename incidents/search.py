@@ -53,7 +53,9 @@ def parse(raw: str, *, today=None) -> Query:
     text = " ".join((raw or "").split())[:MAX_TEXT_LENGTH]
     full = FULL_NUMBER.match(text)
     if full:
-        return Query(text, (format_number(int(full[1]), int(full[2])),))
+        # As typed, and as the numbering writes it (INC-2026-123 is INC-2026-000123).
+        typed, written = text.upper(), format_number(int(full[1]), int(full[2]))
+        return Query(text, (written,) if typed == written else (written, typed))
     short = SHORT_NUMBER.match(text)
     if short and int(short[1]) > 0:
         year = (today or timezone.localdate()).year
