@@ -300,8 +300,9 @@ def _name_or_dash(related) -> str:
 
 
 def _minute(value) -> str:
-    """``{{ value|date:"Y-m-d H:i" }}`` (in the current time zone)."""
-    return dateformat.format(timezone.localtime(value), "Y-m-d H:i") if value else ""
+    """``{{ value|date:"Y-m-d H:i" }}`` (in the current time zone; ``strftime`` writes the
+    same for years from 1000, at a tenth of ``dateformat``'s cost)."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 @register.simple_tag(takes_context=True)
