@@ -266,12 +266,21 @@ class IncidentFilterSet(django_filters.FilterSet):
         )
         return queryset.filter(Exists(breached) if value == "true" else ~Exists(breached))
 
+    # A caller that reads only the first rows of the result (the list's page) sets
+    # ``defer_text``: the text filter is then left to it (``deferred_text``), to apply last,
+    # on the filtered and sorted queryset, with ``search.first_matches``.
+    defer_text = False
+    deferred_text = None
+
     def filter_text(self, queryset, name, value):
         value = " ".join(value.split())
         if not value:
             return queryset
         if NUMBER.match(value):
             return queryset.filter(number=value.upper())
+        if self.defer_text:
+            self.deferred_text = value
+            return queryset
         user = getattr(self.request, "user", None)
         return search.search_filter(queryset, user, value)
 

@@ -61,8 +61,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
 # --- the all-incidents list ----------------------------------------------------------------------
 
 
-def _list_state(request: HttpRequest):
-    """The filtered, sorted queryset of the list and its filter set."""
+def _list_state(request: HttpRequest, *, wanted: int | None = None):
+    """The filtered, sorted queryset of the list and its filter set. ``wanted``: only that
+    many first rows will be read (a page); a text filter then looks for just that many
+    matches (``search.first_matches``) instead of gathering every one."""
     user = request.user
     filterset = ListFilterSet.for_list(
         request.GET or None,
@@ -71,11 +73,15 @@ def _list_state(request: HttpRequest):
         sections=listing.filter_sections(),
         people=listing.filter_people(),
     )
+    filterset.defer_text = wanted is not None
     sort = listing.sort_of(request.GET.get("sort"))
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     if filterset.is_bound and not filterset.is_valid():
-        qs = qs.none()
-    return filterset, sort, listing.ordered(qs, sort)
+        return filterset, sort, listing.ordered(qs.none(), sort)
+    qs = listing.ordered(qs, sort)
+    if filterset.deferred_text:
+        qs = search.first_matches(qs, user, filterset.deferred_text, wanted)
+    return filterset, sort, qs
 
 
 def _sort_links(request: HttpRequest, sort: str) -> dict:
@@ -100,8 +106,9 @@ def all_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not rules.may_list_all(user):
         return forbidden(request)
-    filterset, sort, qs = _list_state(request)
     size = listing.page_size_of(request.GET.get("page_size"))
+    wanted = page_number(request.GET.get("page")) * size + 1
+    filterset, sort, qs = _list_state(request, wanted=wanted)
     page = slice_page(qs, request, size=size)
     rows = selectors.with_relations(page)
     selectors.with_countdowns(rows)

@@ -11,12 +11,14 @@ from django import template
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.html import format_html, json_script
+from django.utils.html import conditional_escape, format_html, json_script
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 
 from incidents.choices import Priority, Status
 from itsm.forms import options_html
 from itsm.models import DepartmentKind
+from itsm.people import person_name
 from itsm.selectors import departments_by_id
 from sla import selectors as sla_selectors
 
@@ -270,6 +272,71 @@ def _deadline(incident, now=None):
             gettext("overdue"),
         )
     return format_html('<span title="{}">{}</span>', title, text)
+
+
+# --- the all-incidents list's rows ---------------------------------------------------------
+
+_ALL_ROW = (
+    '<tr data-incident="{number}">\n'
+    '    <td class="text-nowrap"><a href="{url}">{number}</a></td>\n'
+    "    <td>{title}{major}</td>\n"
+    "    <td>{priority}</td>\n"
+    "    <td>{status}</td>\n"
+    "    <td>{section}</td>\n"
+    "    <td>{assignee}</td>\n"
+    "    <td>{owner}</td>\n"
+    "    <td>{category}</td>\n"
+    '    <td class="text-nowrap">{created}</td>\n'
+    '    <td class="text-nowrap">{updated}</td>\n'
+    '    <td class="text-nowrap">{deadline}</td>\n'
+    "  </tr>"
+)
+
+
+def _name_or_dash(related) -> str:
+    """``{{ related.name|default:"—" }}``."""
+    name = getattr(related, "name", "") if related is not None else ""
+    return conditional_escape(name) if name else "—"
+
+
+def _minute(value) -> str:
+    """``{{ value|date:"Y-m-d H:i" }}`` (in the current time zone; ``strftime`` writes the
+    same for years from 1000, at a tenth of ``dateformat``'s cost)."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@register.simple_tag(takes_context=True)
+def all_incidents_row(context, incident, now=None):
+    """One row of the all-incidents list, the HTML its template wrote cell by cell: a list
+    page of 25 to 100 rows spent most of its time in the template engine (docs/search.md)."""
+    cache = _cache(context, "all_row")
+    major = cache.get("major")
+    if major is None:
+        major = cache["major"] = format_html(
+            ' <span class="badge text-bg-danger">{}</span>', gettext("Major")
+        )
+    assignee = incident.assignee
+    return mark_safe(  # noqa: S308 - every part is escaped above or built by format_html
+        _ALL_ROW.format(
+            number=conditional_escape(incident.number),
+            url=conditional_escape(incident_url(context, incident)),
+            title=conditional_escape(incident.title),
+            major=major if incident.is_major else "",
+            priority=priority_badge(context, incident),
+            status=status_badge(context, incident),
+            section=_name_or_dash(incident.department),
+            assignee=(
+                conditional_escape(person_name(assignee))
+                if assignee
+                else '<span class="text-muted">—</span>'
+            ),
+            owner=conditional_escape(person_name(incident.owner)),
+            category=_name_or_dash(incident.category),
+            created=_minute(incident.created_at),
+            updated=_minute(incident.updated_at),
+            deadline=deadline(context, incident, now),
+        )
+    )
 
 
 def _options(context, name: str, choices, selected) -> str:

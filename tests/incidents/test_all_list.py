@@ -287,3 +287,41 @@ def test_list_search_and_csv_name_people_and_sections(client, named_world, langu
     names_shown._assert_names_only(" ".join(" ".join(row) for row in rows[1:]), world, page="csv")
     assert "黄勇" in rows[1]
     assert "王芳" in rows[1]
+
+
+# The row as the list's template wrote it cell by cell before the row became one tag.
+TEMPLATE_ROW = """{% load i18n incident_ui people %}<tr data-incident="{{ incident.number }}">
+    <td class="text-nowrap"><a href="{% incident_url incident %}">{{ incident.number }}</a></td>
+    <td>{{ incident.title }}{% if incident.is_major %} <span class="badge text-bg-danger">{% translate "Major" %}</span>{% endif %}</td>
+    <td>{% priority_badge incident %}</td>
+    <td>{% status_badge incident %}</td>
+    <td>{{ incident.department.name|default:"—" }}</td>
+    <td>{% if incident.assignee %}{{ incident.assignee|person_name }}{% else %}<span class="text-muted">—</span>{% endif %}</td>
+    <td>{{ incident.owner|person_name }}</td>
+    <td>{{ incident.category.name|default:"—" }}</td>
+    <td class="text-nowrap">{{ incident.created_at|date:"Y-m-d H:i" }}</td>
+    <td class="text-nowrap">{{ incident.updated_at|date:"Y-m-d H:i" }}</td>
+    <td class="text-nowrap">{% deadline incident now %}</td>
+  </tr>"""  # noqa: E501
+
+
+def test_row_tag_writes_the_html_of_the_cell_template(world):
+    """``all_incidents_row`` (Python, for speed) writes exactly what the template did: titles
+    escaped, the major badge, no assignee, names, dates and the countdown."""
+    from django.template import Context, Template
+
+    from incidents import selectors
+
+    plain = world.incident(title="<b>网络</b> & 打印")
+    major = world.incident(title="全部中断")
+    Incident.objects.filter(pk=major.pk).update(is_major=True, assignee=world.tech)
+    rows = selectors.with_relations(Incident.objects.filter(pk__in=[plain.pk, major.pk]))
+    selectors.with_countdowns(rows)
+    now = timezone.now()
+    for incident in rows:
+        old = Template(TEMPLATE_ROW).render(Context({"incident": incident, "now": now}))
+        new = Template("{% load incident_ui %}{% all_incidents_row incident now %}").render(
+            Context({"incident": incident, "now": now})
+        )
+        assert new == old
+    assert "&lt;b&gt;网络&lt;/b&gt; &amp; 打印" in new + old

@@ -231,3 +231,25 @@ def test_api_q_uses_the_same_search(world, corpus):
     response = api.get("/api/v1/incidents/", {"q": "网"})
     assert response.status_code == 400
     assert "q" in response.json()
+
+
+@pytest.mark.parametrize("indexed", [None, False], ids=["database-default", "plain-fallback"])
+@pytest.mark.parametrize("text", ["网络", "网络中断", "vpn"])
+def test_first_matches_are_the_first_rows_of_the_whole_filter(world, text, indexed):
+    """The list's bounded text filter gives the same first rows, in the same order, as the
+    filter that gathers every match: matches by own text and by comment mixed."""
+    made = []
+    for i in range(6):
+        if i % 2:
+            incident = world.incident(title=f"邮箱 {i}")
+            services.comment_add(incident=incident, by=world.agent, body="网络中断 VPN")
+        else:
+            incident = world.incident(title=f"网络中断 {i}", description="vpn")
+        made.append(incident)
+    world.incident(title="无关")
+    qs = Incident.objects.visible_to(world.agent).order_by("-id")
+    every = list(search.search_filter(qs, world.agent, text, indexed=indexed))
+    assert len(every) == 6
+    for wanted in (1, 2, 3, 7):
+        first = search.first_matches(qs, world.agent, text, wanted, indexed=indexed)
+        assert list(first)[:wanted] == every[:wanted]
